@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+const addressPool = z.strictObject({
+  base: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be a CIDR such as 10.10.0.0/16'),
+  size: z.number().int().min(8).max(30),
+});
+
+/**
+ * daemon.json, in Docker's vocabulary. Unknown keys stop start-up with the key named.
+ * Keys of Docker's we do not act on are not accepted: silently ignoring them would lie.
+ */
+export const DaemonConfigSchema = z.strictObject({
+  'data-root': z.string().min(1).optional(),
+  hosts: z.array(z.string().min(1)).optional(),
+  'log-level': z.enum(['debug', 'info', 'warn', 'warning', 'error', 'fatal']).optional(),
+  'storage-driver': z.enum(['overlay', 'overlay2', 'fuse-overlayfs', 'vfs']).optional(),
+  'registry-mirrors': z.array(z.url()).optional(),
+  'insecure-registries': z.array(z.string().min(1)).optional(),
+  dns: z.array(z.ipv4().or(z.ipv6())).optional(),
+  'dns-search': z.array(z.string()).optional(),
+  'dns-opts': z.array(z.string()).optional(),
+  'default-address-pools': z.array(addressPool).optional(),
+  'live-restore': z.boolean().optional(),
+  mtu: z.number().int().min(1280).max(65520).optional(),
+  'max-concurrent-downloads': z.number().int().min(1).max(32).optional(),
+  'max-concurrent-uploads': z.number().int().min(1).max(32).optional(),
+  tlscacert: z.string().optional(),
+  tlscert: z.string().optional(),
+  tlskey: z.string().optional(),
+  tlsverify: z.boolean().optional(),
+  experimental: z.boolean().optional(),
+});
+
+export type DaemonConfig = z.infer<typeof DaemonConfigSchema>;

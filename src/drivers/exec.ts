@@ -1,0 +1,101 @@
+import { execa, type Options, type ResultPromise } from 'execa';
+import { Internal, type ErrorOptions } from '../errdefs/index.js';
+import { moduleLogger } from '../log/index.js';
+
+const log = moduleLogger('exec');
+
+/** A failed external program: the command, its exit code and the tail of its stderr. */
+export class CommandFailed extends Internal {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | undefined,
+    readonly stderrTail: string,
+    readonly signal: string | undefined,
+    options: ErrorOptions = {},
+  ) {
+    const how = signal ? `signal ${signal}` : `exit code ${exitCode ?? 'unknown'}`;
+    super(`${command}: ${how}${stderrTail ? `: ${stderrTail}` : ''}`, options);
+  }
+}
+
+export interface RunOptions {
+  /** Milliseconds before the program is killed; every call has one. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  env?: Record<string, string | undefined>;
+  /** Replace the environment instead of extending process.env. */
+  extendEnv?: boolean;
+  cwd?: string;
+  input?: string | Buffer;
+  /** Return stdout as a Buffer instead of a string. */
+  binary?: boolean;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+function tail(text: string, max = 2000): string {
+  const trimmed = text.trim();
+  return trimmed.length > max ? `…${trimmed.slice(-max)}` : trimmed;
+}
+
+export function commandLine(file: string, args: readonly string[]): string {
+  return [file, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+
+/**
+ * Runs a program to completion and returns its output. Arguments are an array, never a
+ * shell string. A non-zero exit throws CommandFailed carrying the stderr tail.
+ */
+export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const line = commandLine(file, args);
+  log.debug({ cmd: line }, 'run');
+  const result = await execa(file, args, {
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    cancelSignal: options.signal,
+    env: options.env,
+    extendEnv: options.extendEnv ?? true,
+    cwd: options.cwd,
+    input: options.input,
+    reject: false,
+    stripFinalNewline: false,
+  });
+  if (result.failed) {
+    throw new CommandFailed(
+      line,
+      result.exitCode,
+      tail(String(result.stderr ?? '') || (result.isCanceled ? 'cancelled' : result.timedOut ? 'timed out' : '') || String(result.shortMessage ?? '')),
+      result.signal,
+    );
+  }
+  return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 0 };
+}
+
+export interface SpawnOptions extends Omit<Options, 'timeout' | 'reject'> {
+  timeoutMs?: number;
+}
+
+/**
+ * Starts a long-running program (holder, slirp4netns, engine, conmon) and returns the
+ * child. Failures are the caller's to observe; the command line is logged at debug.
+ */
+export function spawn(file: string, args: readonly string[], options: SpawnOptions = {}): ResultPromise {
+  const line = commandLine(file, args);
+  log.debug({ cmd: line }, 'spawn');
+  const { timeoutMs, ...rest } = options;
+  return execa(file, args, { ...rest, reject: false, ...(timeoutMs ? { timeout: timeoutMs } : {}) });
+}
+
+/** True when a program answers `--version` (or the given args) with exit code 0. */
+export async function probe(file: string, args: readonly string[] = ['--version']): Promise<RunResult | undefined> {
+  try {
+    return await run(file, args, { timeoutMs: 5000 });
+  } catch {
+    return undefined;
+  }
+}
