@@ -1,5 +1,5 @@
 import { execa, type Options, type ResultPromise } from 'execa';
-import { Internal, type ErrorOptions } from '../errdefs/index.js';
+import { type ErrorOptions, Internal } from '../errdefs/index.js';
 import { moduleLogger } from '../log/index.js';
 
 const log = moduleLogger('exec');
@@ -52,7 +52,11 @@ export function commandLine(file: string, args: readonly string[]): string {
  * Runs a program to completion and returns its output. Arguments are an array, never a
  * shell string. A non-zero exit throws CommandFailed carrying the stderr tail.
  */
-export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function run(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const line = commandLine(file, args);
   log.debug({ cmd: line }, 'run');
   const result = await execa(file, args, {
@@ -69,7 +73,11 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     throw new CommandFailed(
       line,
       result.exitCode,
-      tail(String(result.stderr ?? '') || (result.isCanceled ? 'cancelled' : result.timedOut ? 'timed out' : '') || String(result.shortMessage ?? '')),
+      tail(
+        String(result.stderr ?? '') ||
+          (result.isCanceled ? 'cancelled' : result.timedOut ? 'timed out' : '') ||
+          String(result.shortMessage ?? ''),
+      ),
       result.signal,
     );
   }
@@ -92,7 +100,10 @@ export function spawn(file: string, args: readonly string[], options: SpawnOptio
 }
 
 /** True when a program answers `--version` (or the given args) with exit code 0. */
-export async function probe(file: string, args: readonly string[] = ['--version']): Promise<RunResult | undefined> {
+export async function probe(
+  file: string,
+  args: readonly string[] = ['--version'],
+): Promise<RunResult | undefined> {
   try {
     return await run(file, args, { timeoutMs: 5000 });
   } catch {

@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { MAX_API_VERSION, pathnameOf, splitVersionedPath } from './api-version.js';
+import type { Backends } from './backends.js';
+import type { ApiEnv } from './env.js';
+import { errorAnswer } from './error-status.js';
+import { accessLogMiddleware } from './middleware/access-log.js';
+import { apiVersionMiddleware } from './middleware/api-version.js';
+import { eventsRoutes } from './routes/events.js';
+import { systemRoutes } from './routes/system.js';
+
+export interface CreateAppOptions {
+  /** Extra routes (tests, later resources), mounted after the built-in ones. */
+  extend?: (app: Hono<ApiEnv>) => void;
+}
+
+/**
+ * The Engine API as a hono app. Every route is reachable bare and under /vX.Y (routing
+ * ignores the prefix; the version middleware reads and checks it).
+ */
+export function createApp(backends: Backends, options: CreateAppOptions = {}): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>({
+    getPath: (req) => splitVersionedPath(pathnameOf(req.url)).path,
+  });
+  app.use('*', accessLogMiddleware());
+  app.use('*', apiVersionMiddleware());
+
+  app.route('/', systemRoutes(backends.system));
+  app.route('/', eventsRoutes(backends.events));
+  options.extend?.(app);
+
+  app.notFound((c) => c.json({ message: 'page not found' }, 404, { 'API-Version': MAX_API_VERSION }));
+  app.onError((err, c) => {
+    const { status, body } = errorAnswer(err, { method: c.req.method, path: c.req.url });
+    const headers = { 'API-Version': MAX_API_VERSION };
+    // 304 may not carry a body.
+    if (status === 304) return c.body(null, 304, headers);
+    return c.json(body, status as 400, headers);
+  });
+  return app;
+}

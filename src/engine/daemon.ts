@@ -1,0 +1,129 @@
+import { hostname } from 'node:os';
+import { MAX_API_VERSION, MIN_API_VERSION } from '../api/api-version.js';
+import type { Backends, EventsBackend, EventsQuery, SystemBackend } from '../api/backends.js';
+import type { DaemonConfig } from '../config/schema.js';
+import { helperVersions, type ProgramVersion } from '../drivers/component-versions.js';
+import type { EngineConfig } from '../ipc/engine-config.js';
+import { moduleLogger, setLogLevel } from '../log/index.js';
+import type { EventMessage } from '../types/index.js';
+import { EventBus } from './events/bus.js';
+import { compileEventFilter } from './events/filter.js';
+import { parseEventTimestamp } from './events/timestamp.js';
+import { loadDaemonId } from './system/daemon-id.js';
+import { systemDataUsage } from './system/data-usage.js';
+import { type StorageDriverStatus, systemInfo } from './system/info.js';
+import { storageDriverProbe } from './system/storage-driver.js';
+import { systemVersion } from './system/version.js';
+
+const log = moduleLogger('daemon');
+
+/** daemon.json keys a SIGHUP applies without a restart. */
+const RELOADABLE = [
+  'log-level',
+  'registry-mirrors',
+  'insecure-registries',
+  'live-restore',
+  'max-concurrent-downloads',
+  'max-concurrent-uploads',
+] as const;
+
+/**
+ * The engine: wires its modules together and implements the API's backends. Modules not
+ * written yet contribute honest zeros (no containers, no images) until they exist.
+ */
+export class Daemon implements Backends {
+  readonly bus = new EventBus();
+  readonly system: SystemBackend;
+  readonly events: EventsBackend;
+  private daemonConfig: DaemonConfig;
+  private helpers: ProgramVersion[];
+  private readonly storageDriver: () => Promise<StorageDriverStatus>;
+
+  private constructor(
+    readonly config: EngineConfig,
+    readonly id: string,
+    helpers: ProgramVersion[],
+  ) {
+    this.daemonConfig = { ...config.daemon };
+    this.helpers = helpers;
+    this.storageDriver = storageDriverProbe(config.dataRoot, config.daemon['storage-driver']);
+    this.system = {
+      ping: () => ({ experimental: this.daemonConfig.experimental ?? false }),
+      version: async () =>
+        systemVersion({
+          apiVersion: MAX_API_VERSION,
+          minApiVersion: MIN_API_VERSION,
+          experimental: this.daemonConfig.experimental ?? false,
+          helpers: this.helpers,
+        }),
+      info: async () =>
+        systemInfo({
+          id: this.id,
+          dataRoot: this.config.dataRoot,
+          daemon: this.daemonConfig,
+          launcherWarnings: this.config.warnings,
+          helpers: this.helpers,
+          containerCounts: async () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
+          imageCount: async () => 0,
+          storageDriver: this.storageDriver,
+          eventListeners: () => this.bus.subscriberCount,
+        }),
+      dataUsage: async ({ types }) =>
+        systemDataUsage(
+          {
+            layersSize: async () => 0,
+            images: async () => [],
+            containers: async () => [],
+            volumes: async () => [],
+            buildCache: async () => [],
+          },
+          types,
+        ),
+    };
+    this.events = { subscribeEvents: (query, signal) => this.openEvents(query, signal) };
+  }
+
+  static async create(config: EngineConfig): Promise<Daemon> {
+    const [id, helpers] = await Promise.all([loadDaemonId(config.dataRoot), helperVersions()]);
+    for (const h of helpers)
+      log.info({ program: h.name, path: h.path, version: h.version }, 'helper program');
+    const daemon = new Daemon(config, id, helpers);
+    // Detect the storage driver now, so that the first `docker info` does not wait for it.
+    daemon.storageDriver().then(
+      (d) => log.info({ driver: d.name }, 'storage driver'),
+      (err: unknown) => log.warn({ err }, 'storage driver detection failed'),
+    );
+    return daemon;
+  }
+
+  get daemon(): DaemonConfig {
+    return this.daemonConfig;
+  }
+
+  /** Validates the query now (a bad one is a 400), then streams. */
+  private openEvents(query: EventsQuery, signal: AbortSignal): AsyncIterable<EventMessage> {
+    const match = compileEventFilter(query.filters);
+    const sinceNs = query.since ? parseEventTimestamp(query.since, 'since') : undefined;
+    const untilNs = query.until ? parseEventTimestamp(query.until, 'until') : undefined;
+    return this.bus.stream({ sinceNs, untilNs, match }, signal);
+  }
+
+  /** SIGHUP: applies the reloadable keys of a freshly read daemon.json and says so on the bus. */
+  async reload(next: DaemonConfig): Promise<void> {
+    const updated: DaemonConfig = { ...this.daemonConfig };
+    for (const key of RELOADABLE) {
+      (updated as Record<string, unknown>)[key] = next[key];
+    }
+    this.daemonConfig = updated;
+    if (updated['log-level']) setLogLevel(updated['log-level']);
+    this.helpers = await helperVersions();
+    const attributes: Record<string, string> = { name: hostname() };
+    for (const key of RELOADABLE) {
+      const value = updated[key];
+      attributes[key] =
+        value === undefined ? '' : Array.isArray(value) ? `[${value.join(' ')}]` : String(value);
+    }
+    this.bus.publish({ type: 'daemon', action: 'reload', actor: { id: this.id, attributes } });
+    log.info({ config: updated }, 'configuration reloaded');
+  }
+}

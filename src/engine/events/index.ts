@@ -1,0 +1,3 @@
+export * from './bus.js';
+export * from './filter.js';
+export * from './timestamp.js';

@@ -1,0 +1,162 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Conflict, InvalidParameter, NotFound } from '../../errdefs/index.js';
+import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
+import type { SnapshotInfo, SnapshotKind } from './types.js';
+
+const MetaSchema = z.object({
+  key: z.string(),
+  parent: z.string().optional(),
+  kind: z.enum(['committed', 'active', 'view']),
+  created: z.string(),
+  labels: z.record(z.string(), z.string()),
+});
+
+const CHAIN_ID = /^sha256:([0-9a-f]{64})$/;
+
+/**
+ * The folders and records of one driver's snapshots under `<dataRoot>/layers/<driver>/`:
+ * a committed layer lives in `<chainid-hex>/` (diff/ plus meta.json), any other key in
+ * `k-<sha256 of key>/`. A snapshot is created under `.tmp-*` and renamed in, so a folder
+ * with a meta.json is always complete; the start-up sweep removes `.tmp-*` leftovers.
+ */
+export class SnapshotStore {
+  constructor(readonly root: string) {}
+
+  dirOf(key: string): string {
+    if (!key) throw new InvalidParameter('snapshot key must not be empty');
+    const m = CHAIN_ID.exec(key);
+    const name = m ? m[1]! : `k-${createHash('sha256').update(key).digest('hex')}`;
+    return join(this.root, name);
+  }
+
+  diffDir(key: string): string {
+    return join(this.dirOf(key), 'diff');
+  }
+
+  async tryInfo(key: string): Promise<SnapshotInfo | undefined> {
+    const meta = await readJsonRecord(join(this.dirOf(key), 'meta.json'), MetaSchema);
+    if (!meta || meta.key !== key) return undefined;
+    return {
+      key: meta.key,
+      parent: meta.parent,
+      kind: meta.kind,
+      created: meta.created,
+      labels: meta.labels,
+    };
+  }
+
+  async info(key: string): Promise<SnapshotInfo> {
+    const info = await this.tryInfo(key);
+    if (!info) throw new NotFound(`snapshot ${key} does not exist`);
+    return info;
+  }
+
+  /** The chain from `key` down to the base: [key, parent, grandparent, …]. */
+  async chain(key: string): Promise<SnapshotInfo[]> {
+    const out: SnapshotInfo[] = [];
+    let next: string | undefined = key;
+    while (next) {
+      const info = await this.info(next);
+      out.push(info);
+      next = info.parent;
+    }
+    return out;
+  }
+
+  /**
+   * Creates the folder of a new snapshot: `build` fills a temporary folder (diff/ exists),
+   * then meta.json is written and the folder renamed in.
+   */
+  async create(
+    key: string,
+    kind: SnapshotKind,
+    parent: string | undefined,
+    labels: Record<string, string>,
+    build: (tmpDir: string) => Promise<void>,
+  ): Promise<SnapshotInfo> {
+    if (parent) {
+      const p = await this.info(parent);
+      if (p.kind !== 'committed') throw new InvalidParameter(`parent snapshot ${parent} is not committed`);
+    }
+    if (await this.tryInfo(key)) throw new Conflict(`snapshot ${key} already exists`);
+    await mkdir(this.root, { recursive: true });
+    const tmp = join(this.root, `.tmp-${randomBytes(8).toString('hex')}`);
+    const info: SnapshotInfo = { key, parent, kind, created: new Date().toISOString(), labels };
+    try {
+      await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
+      await build(tmp);
+      await writeJsonAtomic(join(tmp, 'meta.json'), info);
+      await this.renameIn(tmp, this.dirOf(key), key);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    return info;
+  }
+
+  /** Renames an active snapshot's folder to the committed name `name`. */
+  async commit(name: string, key: string, labels: Record<string, string>): Promise<SnapshotInfo> {
+    const active = await this.info(key);
+    if (active.kind !== 'active') throw new InvalidParameter(`snapshot ${key} is not active`);
+    if (await this.tryInfo(name)) throw new Conflict(`snapshot ${name} already exists`);
+    const from = this.dirOf(key);
+    const info: SnapshotInfo = {
+      key: name,
+      parent: active.parent,
+      kind: 'committed',
+      created: new Date().toISOString(),
+      labels: { ...active.labels, ...labels },
+    };
+    await rm(join(from, 'work'), { recursive: true, force: true });
+    await writeJsonAtomic(join(from, 'meta.json'), info);
+    try {
+      await this.renameIn(from, this.dirOf(name), name);
+    } catch (err) {
+      await writeJsonAtomic(join(from, 'meta.json'), active);
+      throw err;
+    }
+    return info;
+  }
+
+  private async renameIn(from: string, to: string, key: string): Promise<void> {
+    try {
+      await rename(from, to);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new Conflict(`snapshot ${key} already exists`);
+      throw err;
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.info(key);
+    for (const info of await this.all()) {
+      if (info.parent === key) throw new Conflict(`snapshot ${key} is the parent of ${info.key}`);
+    }
+    const dir = this.dirOf(key);
+    // Rename first so that a crash mid-removal leaves a `.tmp-*` folder the sweep removes.
+    const doomed = join(this.root, `.tmp-rm-${randomBytes(8).toString('hex')}`);
+    await rename(dir, doomed);
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  async all(): Promise<SnapshotInfo[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: SnapshotInfo[] = [];
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      const meta = await readJsonRecord(join(this.root, name, 'meta.json'), MetaSchema);
+      if (meta) out.push({ ...meta, parent: meta.parent });
+    }
+    return out;
+  }
+}
