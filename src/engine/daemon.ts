@@ -36,13 +36,13 @@ export class Daemon implements Backends {
   readonly system: SystemBackend;
   readonly events: EventsBackend;
   private daemonConfig: DaemonConfig;
-  private helpers: ProgramVersion[];
+  private helpers: Promise<ProgramVersion[]>;
   private readonly storageDriver: () => Promise<StorageDriverStatus>;
 
   private constructor(
     readonly config: EngineConfig,
     readonly id: string,
-    helpers: ProgramVersion[],
+    helpers: Promise<ProgramVersion[]>,
   ) {
     this.daemonConfig = { ...config.daemon };
     this.helpers = helpers;
@@ -54,7 +54,7 @@ export class Daemon implements Backends {
           apiVersion: MAX_API_VERSION,
           minApiVersion: MIN_API_VERSION,
           experimental: this.daemonConfig.experimental ?? false,
-          helpers: this.helpers,
+          helpers: await this.helpers,
         }),
       info: async () =>
         systemInfo({
@@ -62,7 +62,7 @@ export class Daemon implements Backends {
           dataRoot: this.config.dataRoot,
           daemon: this.daemonConfig,
           launcherWarnings: this.config.warnings,
-          helpers: this.helpers,
+          helpers: await this.helpers,
           containerCounts: async () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
           imageCount: async () => 0,
           storageDriver: this.storageDriver,
@@ -84,9 +84,16 @@ export class Daemon implements Backends {
   }
 
   static async create(config: EngineConfig): Promise<Daemon> {
-    const [id, helpers] = await Promise.all([loadDaemonId(config.dataRoot), helperVersions()]);
-    for (const h of helpers)
-      log.info({ program: h.name, path: h.path, version: h.version }, 'helper program');
+    // Probing helper versions spawns several programs: do it in the background so that the
+    // socket answers as soon as possible after a (re)start; /version and /info await it.
+    const helpers = helperVersions();
+    helpers.then(
+      (list) => {
+        for (const h of list) log.info({ program: h.name, path: h.path, version: h.version }, 'helper program');
+      },
+      (err: unknown) => log.warn({ err }, 'helper program probe failed'),
+    );
+    const id = await loadDaemonId(config.dataRoot);
     const daemon = new Daemon(config, id, helpers);
     // Detect the storage driver now, so that the first `docker info` does not wait for it.
     daemon.storageDriver().then(
@@ -116,7 +123,8 @@ export class Daemon implements Backends {
     }
     this.daemonConfig = updated;
     if (updated['log-level']) setLogLevel(updated['log-level']);
-    this.helpers = await helperVersions();
+    this.helpers = helperVersions();
+    await this.helpers;
     const attributes: Record<string, string> = { name: hostname() };
     for (const key of RELOADABLE) {
       const value = updated[key];

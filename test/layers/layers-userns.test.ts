@@ -1,22 +1,20 @@
 // Runs the layer store's inner suites (testing/*.suite.ts) inside a user namespace with
 // subordinate ids mapped, as the engine runs: uid 0 inside, overlay mounts allowed.
-// As root, the namespace is made for the unprivileged user RLT_TEST_USER (default rlt);
-// as any other user, for that user. The inner runner's output is printed and its failures
+// As root, the namespace is made for the suite's unprivileged test user (test/helpers); as any
+// other user, for that user. The suites run from a folder that user can read (appDir). The inner runner's output is printed and its failures
 // fail this test.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chown, lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { appDir } from '../helpers/app.js';
+import { testUser } from '../helpers/test-user.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const repo = resolve(here, '../../..');
-const suites = ['testing/extract.suite.ts', 'testing/snapshotter.suite.ts'].map((f) => join(here, f));
-const user = process.env.RLT_TEST_USER ?? 'rlt';
 const isRoot = process.getuid?.() === 0;
+const SUITES = ['extract.suite.ts', 'snapshotter.suite.ts'];
 
 function passwdIds(name: string): { uid: number; gid: number } {
   const line = readFileSync('/etc/passwd', 'utf8')
@@ -36,6 +34,8 @@ function subuidStart(name: string): number {
 }
 
 function inNamespace(
+  user: string,
+  repo: string,
   command: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; output: string }> {
@@ -70,13 +70,16 @@ function inNamespace(
 }
 
 test('layer store suites pass inside a user namespace; owners map to subordinate ids', async (t) => {
+  const user = (await testUser()).name;
+  const repo = await appDir(await testUser());
+  const suites = SUITES.map((f) => join(repo, 'src', 'engine', 'layers', 'testing', f));
   const name = isRoot ? user : userInfo().username;
   const ids = passwdIds(name);
   const hostDir = await mkdtemp(join(tmpdir(), 'rlt-hostcheck-'));
   if (isRoot) await chown(hostDir, ids.uid, ids.gid);
   try {
     const node = [process.execPath, '--import', 'tsx', '--test', '--test-reporter=tap', ...suites];
-    const { code, output } = await inNamespace(node, { RLT_LAYERS_HOST_CHECK_DIR: hostDir });
+    const { code, output } = await inNamespace(user, repo, node, { RLT_LAYERS_HOST_CHECK_DIR: hostDir });
     for (const line of output.trimEnd().split('\n')) t.diagnostic(line);
     const failed = output
       .split('\n')
@@ -89,6 +92,6 @@ test('layer store suites pass inside a user namespace; owners map to subordinate
     assert.equal(st.uid, subuidStart(name) + 999);
   } finally {
     if (isRoot) await rm(hostDir, { recursive: true, force: true });
-    else await inNamespace(['rm', '-rf', hostDir], {});
+    else await inNamespace(user, repo, ['rm', '-rf', hostDir], {});
   }
 });

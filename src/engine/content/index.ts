@@ -1,0 +1,3 @@
+export * from './digest.js';
+export * from './store.js';
+export * from './verify-stream.js';

@@ -1,0 +1,13 @@
+export * from './auth.js';
+export * from './blob-fetch.js';
+export * from './blob-push.js';
+export * from './channel.js';
+export * from './client.js';
+export * from './credentials.js';
+export * from './endpoints.js';
+export * from './errors.js';
+export * from './login.js';
+export * from './manifest.js';
+export * from './manifest-fetch.js';
+export * from './repository.js';
+export { closeDispatchers, isNetworkError, RegistryUnreachable } from './transport.js';
