@@ -12,9 +12,23 @@ export interface XdgPaths {
   runtimeDirFromEnv: boolean;
 }
 
+/** Root's runtime folder: owned by the namespaces' mapped root, mode 0711. */
+export const ROOT_RUNTIME_DIR = '/run/rootlessd';
+export const ROOT_DATA_HOME = '/var/lib/rootlessd';
+
 export function xdgPaths(env: NodeJS.ProcessEnv = process.env): XdgPaths {
   const home = env.HOME || homedir();
   const uid = process.getuid?.() ?? userInfo().uid;
+  if (uid === 0) {
+    // Started by root, the engine runs as a subordinate id (never real root), which cannot
+    // enter root's 0700 folders: root's daemon keeps its socket and data in system folders.
+    return {
+      runtimeDir: ROOT_RUNTIME_DIR,
+      runtimeDirFromEnv: false,
+      dataHome: env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'rootlessd') : ROOT_DATA_HOME,
+      configDir: join(env.XDG_CONFIG_HOME || join(home, '.config'), 'rootlessd'),
+    };
+  }
   const runtimeDir = env.XDG_RUNTIME_DIR || `/tmp/rootlessd-runtime-${uid}`;
   return {
     runtimeDir,

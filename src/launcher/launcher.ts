@@ -13,7 +13,11 @@ import { type Holder, startHolder, stopHolder } from './holder.js';
 import { parseHosts } from './hosts.js';
 import { computeIdMap } from './id-map.js';
 import { removeFile } from './proc.js';
-import { checkSocketFolderForMappedRoot, prepareFolderForMappedRoot } from './root-mode.js';
+import {
+  checkSocketFolderForMappedRoot,
+  prepareFolderForMappedRoot,
+  prepareRootRuntimeDir,
+} from './root-mode.js';
 import { ensureRuntimeDir } from './runtime-dir.js';
 import { claimInstance, releaseInstance } from './single-instance.js';
 import { type SlirpSupervisor, superviseSlirp } from './slirp.js';
@@ -95,6 +99,7 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
   const asRoot = process.getuid?.() === 0;
   const ids = await planIdMap();
   const inner = { uid: ids.idMap.uids[0]?.outside ?? 0, gid: ids.idMap.gids[0]?.outside ?? 0 };
+  if (asRoot) await prepareRootRuntimeDir(dirname(paths.base), inner);
   await ensureRuntimeDir(paths.base, process.getuid?.() ?? 0, asRoot ? [inner.uid] : []);
   // Refuse bad listeners before touching anything.
   const { unixSockets } = parseHosts(options.config.hosts ?? [], options.config, paths.socket);

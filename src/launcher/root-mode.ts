@@ -1,4 +1,4 @@
-import { access, chown, constants, mkdir, stat } from 'node:fs/promises';
+import { access, chmod, chown, constants, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Forbidden } from '../errdefs/index.js';
 
@@ -56,4 +56,21 @@ export async function checkSocketFolderForMappedRoot(socket: string, owner: { ui
       },
     );
   }
+}
+
+/**
+ * Root's runtime folder (/run/rootlessd): the namespaces' mapped root creates the socket in
+ * it, so it belongs to that id; 0711 lets it reach its own subfolder and lets root connect.
+ */
+export async function prepareRootRuntimeDir(
+  folder: string,
+  owner: { uid: number; gid: number },
+): Promise<void> {
+  await mkdir(folder, { recursive: true, mode: 0o711 });
+  const st = await stat(folder);
+  if (st.uid !== 0 && st.uid !== owner.uid) {
+    throw new Forbidden(`${folder} belongs to uid ${st.uid}, neither root nor the mapped root ${owner.uid}`);
+  }
+  await chown(folder, owner.uid, owner.gid);
+  await chmod(folder, 0o711);
 }
