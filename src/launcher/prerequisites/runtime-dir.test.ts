@@ -58,3 +58,15 @@ test('unset XDG_RUNTIME_DIR warns while the fallback is safe', async () => {
   assert.equal(r.status, 'warn');
   assert.match(r.detail, /XDG_RUNTIME_DIR is not set/);
 });
+
+test("root's daemon uses /run/rootlessd, owned by the mapped root", async () => {
+  const r = await checkRuntimeDir({
+    uid: 0,
+    user: 'root',
+    home: dir,
+    env: {},
+    xdg: { runtimeDir: '/run/rootlessd', runtimeDirFromEnv: false, dataHome: '/d', configDir: '/c' },
+  });
+  assert.equal(r.status, 'pass');
+  assert.match(r.detail, /mapped root/);
+});

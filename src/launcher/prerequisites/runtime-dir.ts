@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ROOT_RUNTIME_DIR } from '../../config/paths.js';
 import type { CheckContext } from './context.js';
 import type { CheckResult } from './types.js';
 
@@ -30,7 +31,7 @@ async function problemWith(dir: string, uid: number): Promise<string | undefined
 export async function checkRuntimeDir(ctx: CheckContext): Promise<CheckResult> {
   const base = { id: 'xdg-runtime-dir', title: 'XDG_RUNTIME_DIR', blocksStart: true };
   const dir = ctx.xdg.runtimeDir;
-  if (ctx.uid === 0) {
+  if (ctx.uid === 0 && dir === ROOT_RUNTIME_DIR) {
     return {
       ...base,
       status: 'pass',
