@@ -89,7 +89,8 @@ export class Daemon implements Backends {
     const helpers = helperVersions();
     helpers.then(
       (list) => {
-        for (const h of list) log.info({ program: h.name, path: h.path, version: h.version }, 'helper program');
+        for (const h of list)
+          log.info({ program: h.name, path: h.path, version: h.version }, 'helper program');
       },
       (err: unknown) => log.warn({ err }, 'helper program probe failed'),
     );
