@@ -1,5 +1,16 @@
+import type {
+  ImageDeleteItem,
+  ImageHistoryItem,
+  ImageInspect,
+  ImagePruneReport,
+  ImageSummary,
+} from '../types/image.js';
 import type { EventMessage, SystemDataUsage, SystemInfo, SystemVersion } from '../types/index.js';
 import type { Filters } from './query.js';
+import type { AuthBackend } from './routes/auth.js';
+import type { ContainersBackend } from './routes/containers-backend.js';
+import type { ImageTransferBackend } from './routes/images-transfer.js';
+import type { NetworksBackend } from './routes/networks.js';
 
 /** What /_ping needs to know. */
 export interface PingInfo {
@@ -30,8 +41,54 @@ export interface EventsBackend {
   subscribeEvents(query: EventsQuery, signal: AbortSignal): AsyncIterable<EventMessage>;
 }
 
+/** One pull as the API starts it: fails before any output, then streams Docker's messages. */
+export interface PullStart {
+  messages: AsyncIterable<ImageProgressMessage>;
+}
+
+export interface ImageProgressMessage {
+  status?: string;
+  id?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+  errorDetail?: { message: string };
+  error?: string;
+  aux?: unknown;
+}
+
+export interface ImagesBackend {
+  /** POST /images/create?fromImage=: resolves the manifest (errors reject), then streams. */
+  pull(
+    query: { fromImage: string; tag?: string; platform?: string; registryAuth?: string },
+    signal: AbortSignal,
+  ): Promise<PullStart>;
+  list(query: {
+    all: boolean;
+    digests: boolean;
+    filters: Filters;
+    sharedSize: boolean;
+    containers: boolean;
+  }): Promise<ImageSummary[]>;
+  inspect(name: string): Promise<ImageInspect>;
+  history(name: string): Promise<ImageHistoryItem[]>;
+  /** POST /images/{name}/tag (the caller answers 201). */
+  tag(name: string, repo: string, tag: string | undefined): Promise<void>;
+  remove(name: string, options: { force: boolean; noprune: boolean }): Promise<ImageDeleteItem[]>;
+  prune(filters: Filters): Promise<ImagePruneReport>;
+}
+
 /** Every backend the API server calls. The engine's Daemon implements them all. */
 export interface Backends {
   system: SystemBackend;
   events: EventsBackend;
+  /** Present once the images module is wired. */
+  images?: ImagesBackend;
+  /** Present once the containers module is wired. */
+  containers?: ContainersBackend;
+  /** Push, save, load, import, distribution inspect, search. */
+  imageTransfer?: ImageTransferBackend;
+  /** POST /auth. */
+  auth?: AuthBackend;
+  /** /networks/*. */
+  networks?: NetworksBackend;
 }

@@ -5,7 +5,12 @@ import type { ApiEnv } from './env.js';
 import { errorAnswer } from './error-status.js';
 import { accessLogMiddleware } from './middleware/access-log.js';
 import { apiVersionMiddleware } from './middleware/api-version.js';
+import { authRoutes } from './routes/auth.js';
+import { containersRoutes } from './routes/containers.js';
 import { eventsRoutes } from './routes/events.js';
+import { imagesRoutes } from './routes/images.js';
+import { imagesTransferRoutes } from './routes/images-transfer.js';
+import { networksRoutes } from './routes/networks.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface CreateAppOptions {
@@ -26,6 +31,12 @@ export function createApp(backends: Backends, options: CreateAppOptions = {}): H
 
   app.route('/', systemRoutes(backends.system));
   app.route('/', eventsRoutes(backends.events));
+  if (backends.images) app.route('/', imagesRoutes(backends.images));
+  // After the images routes: POST /images/create with fromSrc falls through to import.
+  if (backends.imageTransfer) app.route('/', imagesTransferRoutes(backends.imageTransfer));
+  if (backends.auth) app.route('/', authRoutes(backends.auth));
+  if (backends.containers) app.route('/', containersRoutes(backends.containers));
+  if (backends.networks) app.route('/', networksRoutes(backends.networks));
   options.extend?.(app);
 
   app.notFound((c) => c.json({ message: 'page not found' }, 404, { 'API-Version': MAX_API_VERSION }));

@@ -2,6 +2,7 @@ import { chmod, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { createApp } from '../api/create-app.js';
 import { HijackRouter } from '../api/hijack.js';
+import { registerContainerHijackRoutes } from '../api/routes/containers-attach.js';
 import { type ApiServer, createApiServer, type TlsOptions } from '../api/server.js';
 import { DaemonConfigSchema } from '../config/schema.js';
 import { Daemon } from '../engine/daemon.js';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const daemon = await Daemon.create(config);
   const app = createApp(daemon);
   const hijack = new HijackRouter();
+  registerContainerHijackRoutes(hijack, daemon.containers);
   const servers: ApiServer[] = [];
 
   for (const path of config.unixSockets) {

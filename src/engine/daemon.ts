@@ -1,14 +1,24 @@
 import { hostname } from 'node:os';
 import { MAX_API_VERSION, MIN_API_VERSION } from '../api/api-version.js';
-import type { Backends, EventsBackend, EventsQuery, SystemBackend } from '../api/backends.js';
+import type { Backends, EventsBackend, EventsQuery, ImagesBackend, SystemBackend } from '../api/backends.js';
+import type { AuthBackend } from '../api/routes/auth.js';
+import type { ImageTransferBackend } from '../api/routes/images-transfer.js';
+import type { NetworksBackend } from '../api/routes/networks.js';
 import type { DaemonConfig } from '../config/schema.js';
 import { helperVersions, type ProgramVersion } from '../drivers/component-versions.js';
 import type { EngineConfig } from '../ipc/engine-config.js';
 import { moduleLogger, setLogLevel } from '../log/index.js';
 import type { EventMessage } from '../types/index.js';
+import { ContainerService } from './containers/container-service.js';
+import { containersLayout } from './containers/paths.js';
 import { EventBus } from './events/bus.js';
 import { compileEventFilter } from './events/filter.js';
 import { parseEventTimestamp } from './events/timestamp.js';
+import { ImagesModule } from './images/images-module.js';
+import { lazyImagesBackend, snapshotterDriver } from './images/lazy-backend.js';
+import { imageTransferBackend, registryAuthBackend } from './images/transfer-backend.js';
+import { liveNetworking, netContainerOf } from './networks/from-container.js';
+import { NetworksModule } from './networks/networks-module.js';
 import { loadDaemonId } from './system/daemon-id.js';
 import { systemDataUsage } from './system/data-usage.js';
 import { type StorageDriverStatus, systemInfo } from './system/info.js';
@@ -35,6 +45,14 @@ export class Daemon implements Backends {
   readonly bus = new EventBus();
   readonly system: SystemBackend;
   readonly events: EventsBackend;
+  /** The images module, once the storage driver is known and its stores are open. */
+  readonly imagesModule: Promise<ImagesModule>;
+  readonly images: ImagesBackend;
+  readonly imageTransfer: ImageTransferBackend;
+  readonly auth: AuthBackend;
+  readonly containers: ContainerService;
+  readonly networksModule: NetworksModule;
+  readonly networks: NetworksBackend;
   private daemonConfig: DaemonConfig;
   private helpers: Promise<ProgramVersion[]>;
   private readonly storageDriver: () => Promise<StorageDriverStatus>;
@@ -47,6 +65,54 @@ export class Daemon implements Backends {
     this.daemonConfig = { ...config.daemon };
     this.helpers = helpers;
     this.storageDriver = storageDriverProbe(config.dataRoot, config.daemon['storage-driver']);
+    this.imagesModule = this.storageDriver().then((d) =>
+      ImagesModule.init({
+        dataRoot: config.dataRoot,
+        driver: snapshotterDriver(d.name),
+        bus: this.bus,
+        daemonConfig: () => this.daemonConfig,
+      }),
+    );
+    this.imagesModule.catch((err: unknown) => log.error({ err }, 'images module failed to start'));
+    this.images = lazyImagesBackend(this.imagesModule);
+    const registryConfig = () => ({
+      mirrors: this.daemonConfig['registry-mirrors'] ?? [],
+      insecureRegistries: this.daemonConfig['insecure-registries'] ?? [],
+    });
+    this.imageTransfer = imageTransferBackend({
+      stores: this.imagesModule,
+      bus: this.bus,
+      dataRoot: config.dataRoot,
+      registryConfig,
+    });
+    this.auth = registryAuthBackend(registryConfig);
+    this.networksModule = new NetworksModule({
+      dataRoot: config.dataRoot,
+      runtimeDir: config.runtimeDir,
+      holderPid: config.holderPid,
+      bus: this.bus,
+      daemon: config.daemon,
+      slirp: config.slirp,
+      lookup: (ref) => netContainerOf(this.containers.get(ref)),
+    });
+    this.networks = this.networksModule.backend;
+    this.containers = new ContainerService({
+      networking: liveNetworking(this.networksModule.endpoints),
+      layout: containersLayout(config.dataRoot, config.runtimeDir),
+      snapshotter: async () => (await this.imagesModule).snapshotter,
+      holderPid: config.holderPid,
+      singleId: config.idMap.mode === 'single',
+      defaultDns: config.slirp?.dns ?? '10.0.2.3',
+      bus: this.bus,
+      images: { resolve: async (ref) => (await this.imagesModule).service.resolve(ref) },
+      driverName: async () => (await this.storageDriver()).name,
+    });
+    this.imagesModule.then(
+      (m) => {
+        m.imageUsers = (imageId) => this.containers.imageUsers(imageId);
+      },
+      () => undefined,
+    );
     this.system = {
       ping: () => ({ experimental: this.daemonConfig.experimental ?? false }),
       version: async () =>
@@ -63,16 +129,16 @@ export class Daemon implements Backends {
           daemon: this.daemonConfig,
           launcherWarnings: this.config.warnings,
           helpers: await this.helpers,
-          containerCounts: async () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
-          imageCount: async () => 0,
+          containerCounts: async () => this.containers.counts(),
+          imageCount: async () => (await this.imagesModule).imageCount(),
           storageDriver: this.storageDriver,
           eventListeners: () => this.bus.subscriberCount,
         }),
       dataUsage: async ({ types }) =>
         systemDataUsage(
           {
-            layersSize: async () => 0,
-            images: async () => [],
+            layersSize: async () => (await (await this.imagesModule).dataUsage()).layersSize,
+            images: async () => (await (await this.imagesModule).dataUsage()).images,
             containers: async () => [],
             volumes: async () => [],
             buildCache: async () => [],
@@ -96,6 +162,21 @@ export class Daemon implements Backends {
     );
     const id = await loadDaemonId(config.dataRoot);
     const daemon = new Daemon(config, id, helpers);
+    // Adopt containers (running under conmon, or exited while the engine was down) before serving.
+    await daemon.containers.load();
+    // Bridges, nft and the DNS agent in the container network; endpoints reconciled with containers.
+    await daemon.networksModule
+      .init({
+        ids: () => daemon.containers.ids(),
+        get: (id) => {
+          try {
+            return netContainerOf(daemon.containers.get(id));
+          } catch {
+            return undefined;
+          }
+        },
+      })
+      .catch((err: unknown) => log.error({ err }, 'networks module failed to start'));
     // Detect the storage driver now, so that the first `docker info` does not wait for it.
     daemon.storageDriver().then(
       (d) => log.info({ driver: d.name }, 'storage driver'),

@@ -7,6 +7,8 @@ import { waitForPing } from './ping.js';
 import { removeFile, signalProcess, sleep, waitForExit, writePidFile } from './proc.js';
 
 const log = moduleLogger('engine-supervisor');
+/** Start-up tries when the engine is killed by a signal before it answers. */
+const START_ATTEMPTS = 3;
 
 /** A crash within this time after a start counts as a fast crash. */
 const FAST_CRASH_MS = 5000;
@@ -88,12 +90,23 @@ export async function superviseEngine(options: EngineSupervisorOptions): Promise
   };
 
   let current = await startOnce();
-  const ready = await waitForPing(firstSocket, {
-    timeoutMs: options.startTimeoutMs ?? 30_000,
-    isGone: () => current.done,
-  });
-  if (!ready) {
+  // An engine killed by a signal during start-up (someone's kill -9, the OOM killer) is
+  // started again, as after start-up; one that exits with a code has a real problem.
+  for (let attempt = 1; ; attempt++) {
+    const ready = await waitForPing(firstSocket, {
+      timeoutMs: options.startTimeoutMs ?? 30_000,
+      isGone: () => current.done,
+    });
+    if (ready) break;
     const outcome = current.done ? await current.exited : undefined;
+    if (outcome?.signal && attempt < START_ATTEMPTS) {
+      log.warn(
+        { enginePid: current.pid, signal: outcome.signal },
+        'engine killed during start-up; starting it again',
+      );
+      current = await startOnce();
+      continue;
+    }
     signalProcess(current.pid, 'SIGKILL');
     await removeFile(options.pidFile);
     throw new Internal(

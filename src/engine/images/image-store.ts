@@ -9,6 +9,8 @@ const ImageRecordSchema = z.object({
   repoDigests: z.array(z.string()),
   /** RFC 3339; the last time a tag was set to this image. */
   lastTagTime: z.string().optional(),
+  /** Digest of the platform image manifest it was pulled or pushed with (in the content store). */
+  manifestDigest: z.string().optional(),
   /** The image this one was built or committed from, if any (local only). */
   parent: z.string().optional(),
   /** When the record was made here (for `since`/`before` and ordering). */
@@ -71,7 +73,10 @@ export class ImageStore {
   }
 
   /** Adds or updates an image; a repo digest is added once. */
-  put(id: string, update: { repoDigest?: string; parent?: string } = {}): Promise<ImageRecord> {
+  put(
+    id: string,
+    update: { repoDigest?: string; parent?: string; manifestDigest?: string } = {},
+  ): Promise<ImageRecord> {
     return this.mutate((index) => {
       const now = new Date().toISOString();
       const record = index.images[id] ?? { id, repoDigests: [], added: now };
@@ -83,6 +88,7 @@ export class ImageStore {
         ];
       }
       if (update.parent) record.parent = update.parent;
+      if (update.manifestDigest) record.manifestDigest = update.manifestDigest;
       index.images[id] = record;
       return record;
     });

@@ -55,6 +55,9 @@ export async function applyLayerTar(
   const tap = new PaxTap();
   const extract = tar.extract();
   const piping = pipeline(input, tap, extract, { signal: options.signal });
+  // A cancelled pull rejects the pipeline while the loop below still waits on an entry:
+  // observe it at once so it is never an unhandled rejection; it is awaited below.
+  piping.catch(() => undefined);
   const state = new ApplyState(root, options);
   try {
     for await (const entry of extract) {

@@ -1,0 +1,62 @@
+import { type HijackContext, type HijackRouter, MULTIPLEXED_STREAM, RAW_STREAM } from '../hijack.js';
+import { encodeFrame, StreamType } from '../streams/multiplexed.js';
+import type { ContainersBackend } from './containers-backend.js';
+
+/**
+ * POST /containers/{id}/attach, hijacked: output as multiplexed frames (raw with a tty),
+ * the client's bytes to the container's stdin. With `logs`, the log so far comes first.
+ */
+export function registerContainerHijackRoutes(router: HijackRouter, backend: ContainersBackend): void {
+  router.add('POST', '/containers/:id/attach', (ctx) => attach(ctx, backend));
+}
+
+async function attach(ctx: HijackContext, backend: ContainersBackend): Promise<void> {
+  const id = ctx.params.id ?? '';
+  const q = ctx.query;
+  const wantStdin = q.bool('stdin');
+  const wantStdout = q.bool('stdout');
+  const wantStderr = q.bool('stderr');
+  const stream = q.bool('stream');
+  const withLogs = q.bool('logs');
+  // Validates the container before the upgrade (404 as a status).
+  const { tty } = backend.logs(
+    id,
+    { stdout: true, stderr: true, follow: false, since: 0, until: 0, timestamps: false, tail: 0 },
+    ctx.signal,
+  );
+  const conn = ctx.start(tty ? RAW_STREAM : MULTIPLEXED_STREAM);
+  const send = (which: 'stdout' | 'stderr', data: Buffer) => {
+    if (conn.writableEnded || conn.destroyed) return;
+    conn.write(tty ? data : encodeFrame(which === 'stdout' ? StreamType.stdout : StreamType.stderr, data));
+  };
+  if (withLogs) {
+    const { chunks } = backend.logs(
+      id,
+      { stdout: wantStdout, stderr: wantStderr, follow: false, since: 0, until: 0, timestamps: false },
+      ctx.signal,
+    );
+    for await (const chunk of chunks) send(chunk.stream, chunk.data);
+  }
+  if (!stream) return;
+  let ended = false;
+  const { session } = backend.attach(
+    id,
+    { stdin: wantStdin, stdout: wantStdout, stderr: wantStderr },
+    {
+      write: send,
+      end: () => {
+        ended = true;
+      },
+    },
+  );
+  if (wantStdin) {
+    conn.on('data', (chunk: Buffer) => session.writeStdin(chunk));
+    conn.on('end', () => session.closeStdin());
+  }
+  const onAbort = () => session.detach();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  await session.ready.catch(() => undefined);
+  await session.done;
+  ctx.signal.removeEventListener('abort', onAbort);
+  if (!ended) return;
+}

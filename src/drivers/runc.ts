@@ -1,0 +1,54 @@
+import { run } from './exec.js';
+
+const RUNC = '/usr/sbin/runc';
+const TIMEOUT_MS = 30_000;
+
+/** Where runc keeps its state (`--root`). */
+export interface RuncContext {
+  root: string;
+  binary?: string;
+}
+
+function base(ctx: RuncContext): string[] {
+  return ['--root', ctx.root];
+}
+
+export function runcBinary(ctx?: RuncContext): string {
+  return ctx?.binary ?? RUNC;
+}
+
+/** `runc start ID`: runs the process a `runc create` (through conmon) prepared. */
+export async function runcStart(ctx: RuncContext, id: string, signal?: AbortSignal): Promise<void> {
+  await run(runcBinary(ctx), [...base(ctx), 'start', id], { timeoutMs: TIMEOUT_MS, signal });
+}
+
+/** `runc kill [--all] ID SIGNAL` (signal as a number). */
+export async function runcKill(ctx: RuncContext, id: string, signal: number, all = false): Promise<void> {
+  await run(runcBinary(ctx), [...base(ctx), 'kill', ...(all ? ['--all'] : []), id, String(signal)], {
+    timeoutMs: TIMEOUT_MS,
+  });
+}
+
+/** `runc delete [--force] ID`. */
+export async function runcDelete(ctx: RuncContext, id: string, force = false): Promise<void> {
+  await run(runcBinary(ctx), [...base(ctx), 'delete', ...(force ? ['--force'] : []), id], {
+    timeoutMs: TIMEOUT_MS,
+  });
+}
+
+export interface RuncState {
+  id: string;
+  pid: number;
+  status: string;
+}
+
+/** `runc state ID`; undefined when runc does not know the container. */
+export async function runcState(ctx: RuncContext, id: string): Promise<RuncState | undefined> {
+  try {
+    const { stdout } = await run(runcBinary(ctx), [...base(ctx), 'state', id], { timeoutMs: TIMEOUT_MS });
+    const parsed = JSON.parse(stdout) as RuncState;
+    return parsed;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { capabilitySet, DEFAULT_CAPABILITIES } from './capabilities.js';
+import { buildRecord } from './create-record.js';
+
+const image = {
+  id: 'sha256:abc',
+  chainId: 'sha256:def',
+  config: {
+    config: {
+      Env: ['PATH=/bin', 'A=1'],
+      Cmd: ['sh'],
+      Entrypoint: null,
+      WorkingDir: '/w',
+      Labels: { l: 'img' },
+    },
+  },
+};
+const ids = { id: 'a'.repeat(64), name: '/x', driver: 'overlay' };
+
+test('cmd from the request replaces the image cmd; env merges by key', () => {
+  const { record } = buildRecord({ Image: 'bb', Cmd: ['echo', 'hi'], Env: ['A=2', 'B=3'] }, image, ids);
+  assert.equal(record.path, 'echo');
+  assert.deepEqual(record.args, ['hi']);
+  const env = record.config.Env as string[];
+  assert.ok(env.includes('A=2') && env.includes('B=3') && env.includes('PATH=/bin'));
+  assert.ok(!env.includes('A=1'));
+  assert.equal(record.config.WorkingDir, '/w');
+  assert.equal(record.config.Hostname, 'a'.repeat(12));
+});
+
+test('an entrypoint from the request drops the image cmd', () => {
+  const { record } = buildRecord({ Image: 'bb', Entrypoint: ['/bin/echo'] }, image, ids);
+  assert.equal(record.path, '/bin/echo');
+  assert.deepEqual(record.args, []);
+});
+
+test('resource limits are discarded with Docker warnings, not refused', () => {
+  const { warnings } = buildRecord(
+    { Image: 'bb', HostConfig: { Memory: 1 << 20, NanoCpus: 1e9 } },
+    image,
+    ids,
+  );
+  assert.ok(
+    warnings.includes(
+      'Your kernel does not support memory limit capabilities or the cgroup is not mounted. Limitation discarded.',
+    ),
+  );
+  assert.equal(warnings.length, 2);
+});
+
+test('PATH defaults when the image has none; unsupported options are refused', () => {
+  const { record } = buildRecord({ Image: 'bb', Cmd: ['true'] }, { id: 'sha256:1', config: {} }, ids);
+  assert.ok((record.config.Env as string[]).some((e) => e.startsWith('PATH=/usr/local/sbin')));
+  assert.throws(() => buildRecord({ Image: 'bb', HostConfig: { PidMode: 'host' } }, image, ids), /PidMode/);
+});
+
+test('capabilities: defaults, add, drop, ALL', () => {
+  assert.deepEqual(new Set(capabilitySet({})), new Set(DEFAULT_CAPABILITIES));
+  assert.ok(capabilitySet({ capAdd: ['NET_ADMIN'] }).includes('CAP_NET_ADMIN'));
+  assert.ok(!capabilitySet({ capDrop: ['chown'] }).includes('CAP_CHOWN'));
+  assert.deepEqual(capabilitySet({ capDrop: ['ALL'], capAdd: ['KILL'] }), ['CAP_KILL']);
+  assert.throws(() => capabilitySet({ capAdd: ['NOPE'] }), /unknown capability/);
+});

@@ -1,0 +1,179 @@
+import { InvalidParameter } from '../../errdefs/index.js';
+import type { ContainerCreateRequest, HostConfig } from '../../types/container-create.js';
+import { capabilitySet } from './capabilities.js';
+import { type ContainerImage, imageRuntimeConfig } from './image-lookup.js';
+import type { ContainerRecord, RecordConfig } from './record.js';
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const LIMIT_WARNINGS: Array<[keyof HostConfig, string]> = [
+  [
+    'Memory',
+    'Your kernel does not support memory limit capabilities or the cgroup is not mounted. Limitation discarded.',
+  ],
+  [
+    'MemoryReservation',
+    'Your kernel does not support memory soft limit capabilities or the cgroup is not mounted. Limitation discarded.',
+  ],
+  [
+    'MemorySwap',
+    'Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.',
+  ],
+  [
+    'NanoCpus',
+    'Your kernel does not support CPU CFS scheduler or the cgroup is not mounted. NanoCPUs discarded.',
+  ],
+  ['CpuShares', 'Your kernel does not support CPU shares or the cgroup is not mounted. Shares discarded.'],
+  [
+    'CpuPeriod',
+    'Your kernel does not support CPU CFS period or the cgroup is not mounted. Period discarded.',
+  ],
+  ['CpuQuota', 'Your kernel does not support CPU CFS quota or the cgroup is not mounted. Quota discarded.'],
+  ['CpusetCpus', 'Your kernel does not support cpuset or the cgroup is not mounted. Cpuset discarded.'],
+  ['CpusetMems', 'Your kernel does not support cpuset or the cgroup is not mounted. Cpuset discarded.'],
+  [
+    'PidsLimit',
+    'Your kernel does not support PIDs limit capabilities or the cgroup is not mounted. PIDs limit discarded.',
+  ],
+  [
+    'BlkioWeight',
+    'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
+  ],
+  ['OomKillDisable', 'Your kernel does not support OomKillDisable. OomKillDisable discarded.'],
+];
+
+function list(v: string | string[] | null | undefined): string[] | null {
+  if (v === undefined || v === null) return null;
+  return typeof v === 'string' ? [v] : v;
+}
+
+/** Docker's rule for env: the image's, then the container's override by key. */
+function mergeEnv(image: readonly string[], own: readonly string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...image, ...own]) out.set(e.split('=')[0] ?? e, e);
+  if (![...out.keys()].includes('PATH')) out.set('PATH', DEFAULT_PATH);
+  return [...out.values()];
+}
+
+function limitWarnings(hc: HostConfig): string[] {
+  const warnings: string[] = [];
+  for (const [key, text] of LIMIT_WARNINGS) {
+    const v = hc[key];
+    if (
+      v !== undefined &&
+      v !== null &&
+      v !== 0 &&
+      v !== '' &&
+      v !== false &&
+      !(key === 'PidsLimit' && v === -1)
+    )
+      warnings.push(text);
+  }
+  return warnings;
+}
+
+/** Options rootlessd cannot honour yet: a clear 400 rather than silent ignoring. */
+function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
+  const mode = (m: string | null | undefined, what: string) => {
+    if (m && m !== 'private' && m !== 'shareable' && m !== '')
+      throw new InvalidParameter(`${what} "${m}" is not supported by rootlessd yet`);
+  };
+  mode(hc.PidMode, 'PidMode');
+  mode(hc.IpcMode, 'IpcMode');
+  mode(hc.UTSMode, 'UTSMode');
+  if (hc.UsernsMode)
+    throw new InvalidParameter(`UsernsMode "${hc.UsernsMode}" is not supported by rootlessd`);
+  if (hc.Mounts?.length) throw new InvalidParameter('HostConfig.Mounts is not supported by rootlessd yet');
+  if (hc.Devices?.length) throw new InvalidParameter('HostConfig.Devices is not supported by rootlessd yet');
+  const logType = hc.LogConfig?.Type;
+  if (logType && logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'local')
+    throw new InvalidParameter(`logging driver "${logType}" is not supported by rootlessd`);
+  const net = hc.NetworkMode ?? '';
+  if (net.startsWith('container:'))
+    throw new InvalidParameter('NetworkMode container:<id> is not supported by rootlessd yet');
+  if (req.Healthcheck && Object.keys(req.Healthcheck).length > 0) {
+    // Accepted and stored; health checks are not run yet (see Warnings).
+  }
+}
+
+export interface NewRecord {
+  record: ContainerRecord;
+  warnings: string[];
+}
+
+/** Docker's create: the request merged with the image's config into a container record. */
+export function buildRecord(
+  req: ContainerCreateRequest,
+  image: ContainerImage,
+  ids: { id: string; name: string; driver: string },
+): NewRecord {
+  const hc: HostConfig = { ...(req.HostConfig ?? {}) };
+  rejectUnsupported(req, hc);
+  capabilitySet({ privileged: hc.Privileged, capAdd: hc.CapAdd, capDrop: hc.CapDrop });
+  const ic = imageRuntimeConfig(image);
+  const warnings = limitWarnings(hc);
+  if (hc.RestartPolicy?.Name && hc.RestartPolicy.Name !== 'no')
+    warnings.push(`Restart policy "${hc.RestartPolicy.Name}" is stored but not applied yet by rootlessd.`);
+  if (req.Healthcheck && Object.keys(req.Healthcheck).length > 0)
+    warnings.push('Health checks are stored but not run yet by rootlessd.');
+
+  const ownEntrypoint = list(req.Entrypoint);
+  const ownCmd = list(req.Cmd);
+  // An entrypoint given by the client drops the image's cmd (Docker's rule).
+  const entrypoint = ownEntrypoint ?? list(ic.Entrypoint) ?? null;
+  const cmd = ownCmd ?? (ownEntrypoint ? null : (list(ic.Cmd) ?? null));
+  const effectiveEntrypoint =
+    ownEntrypoint && ownEntrypoint.length === 1 && ownEntrypoint[0] === '' ? null : entrypoint;
+  const argv = [...(effectiveEntrypoint ?? []), ...(cmd ?? [])];
+  if (argv.length === 0) throw new InvalidParameter('no command specified');
+
+  const hostname = req.Hostname || ids.id.slice(0, 12);
+  const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
+  if (!env.some((e) => e.startsWith('HOSTNAME='))) env.unshift(`HOSTNAME=${hostname}`);
+  const config: RecordConfig = {
+    ...req,
+    Hostname: hostname,
+    Domainname: req.Domainname ?? '',
+    User: req.User || ic.User || '',
+    AttachStdin: req.AttachStdin ?? false,
+    AttachStdout: req.AttachStdout ?? false,
+    AttachStderr: req.AttachStderr ?? false,
+    ExposedPorts: req.ExposedPorts ?? ic.ExposedPorts ?? undefined,
+    Tty: req.Tty ?? false,
+    OpenStdin: req.OpenStdin ?? false,
+    StdinOnce: req.StdinOnce ?? false,
+    Env: env,
+    Cmd: cmd,
+    Entrypoint: effectiveEntrypoint,
+    Image: req.Image ?? '',
+    Volumes: req.Volumes ?? ic.Volumes ?? undefined,
+    WorkingDir: req.WorkingDir || ic.WorkingDir || '',
+    Labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
+    StopSignal: req.StopSignal || ic.StopSignal || undefined,
+  };
+  delete (config as Record<string, unknown>).HostConfig;
+  delete (config as Record<string, unknown>).NetworkingConfig;
+  const hostConfig: HostConfig = {
+    ...hc,
+    NetworkMode: !hc.NetworkMode || hc.NetworkMode === 'default' ? 'bridge' : hc.NetworkMode,
+    RestartPolicy: hc.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
+    LogConfig: { Type: 'k8s-file', Config: {} },
+    ShmSize: hc.ShmSize || 64 * 1024 * 1024,
+  };
+  const record: ContainerRecord = {
+    id: ids.id,
+    name: ids.name,
+    created: new Date().toISOString(),
+    image: req.Image ?? '',
+    imageId: image.id,
+    chainId: image.chainId,
+    path: argv[0] as string,
+    args: argv.slice(1),
+    config: config as Record<string, unknown>,
+    hostConfig: hostConfig as Record<string, unknown>,
+    networkingConfig: (req.NetworkingConfig ?? undefined) as Record<string, unknown> | undefined,
+    driver: ids.driver,
+    warnings,
+  };
+  return { record, warnings };
+}

@@ -1,0 +1,43 @@
+import { writeFile } from 'node:fs/promises';
+import type { ContainerPaths } from './paths.js';
+
+export interface EtcFilesInput {
+  hostname: string;
+  domainname?: string;
+  extraHosts?: readonly string[];
+  dns?: readonly string[];
+  dnsSearch?: readonly string[];
+  dnsOptions?: readonly string[];
+  /** Default name server (slirp4netns's forwarder). */
+  defaultDns: string;
+  /** Whether the container shares the holder's network (then no own address line). */
+  hostNetwork: boolean;
+}
+
+/** Writes hostname, hosts and resolv.conf into the container's folder (bind-mounted in). */
+export async function writeEtcFiles(paths: ContainerPaths, input: EtcFilesInput): Promise<void> {
+  const fqdn = input.domainname ? `${input.hostname}.${input.domainname}` : input.hostname;
+  const hosts = [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+  ];
+  for (const entry of input.extraHosts ?? []) {
+    const i = entry.indexOf(':');
+    if (i > 0) hosts.push(`${entry.slice(i + 1)}\t${entry.slice(0, i)}`);
+  }
+  if (!input.hostNetwork)
+    hosts.push(`127.0.1.1\t${fqdn === input.hostname ? fqdn : `${fqdn} ${input.hostname}`}`);
+  const resolv: string[] = [];
+  for (const ns of input.dns?.length ? input.dns : [input.defaultDns]) resolv.push(`nameserver ${ns}`);
+  if (input.dnsSearch?.length) resolv.push(`search ${input.dnsSearch.join(' ')}`);
+  if (input.dnsOptions?.length) resolv.push(`options ${input.dnsOptions.join(' ')}`);
+  await Promise.all([
+    writeFile(paths.hostname, `${input.hostname}\n`),
+    writeFile(paths.hosts, `${hosts.join('\n')}\n`),
+    writeFile(paths.resolvConf, `${resolv.join('\n')}\n`),
+  ]);
+}

@@ -1,0 +1,132 @@
+import { watch } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+export interface LogChunk {
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339 with nanoseconds, in UTC (`Z`). */
+  timestamp: string;
+  data: Buffer;
+}
+
+export interface LogOptions {
+  stdout: boolean;
+  stderr: boolean;
+  follow: boolean;
+  /** Seconds since the epoch (fractions allowed); 0 = none. */
+  since: number;
+  until: number;
+  /** Last N lines; undefined = all. */
+  tail?: number;
+  timestamps: boolean;
+}
+
+/** One k8s-file line: `TIMESTAMP stdout|stderr F|P text`. */
+export function parseLogLine(
+  line: string,
+): { ts: string; stream: 'stdout' | 'stderr'; partial: boolean; text: string } | undefined {
+  const a = line.indexOf(' ');
+  const b = line.indexOf(' ', a + 1);
+  const c = line.indexOf(' ', b + 1);
+  if (a < 0 || b < 0) return undefined;
+  const stream = line.slice(a + 1, b);
+  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
+  const text = c < 0 ? '' : line.slice(c + 1);
+  return { ts: line.slice(0, a), stream, partial: tag === 'P', text };
+}
+
+/** `2026-11-23T11:28:19.900550191+00:00` → `2026-11-23T11:28:19.900550191Z`. */
+export function dockerTimestamp(ts: string): string {
+  return ts.replace(/\+00:00$/, 'Z');
+}
+
+function seconds(ts: string): number {
+  const m = /^(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(ts);
+  if (!m) return Number.NaN;
+  return Date.parse(`${m[1]}${m[3]}`) / 1000 + Number(`0${m[2] ?? ''}`);
+}
+
+/**
+ * Reads a conmon k8s-file log as Docker's log entries (partial lines joined). With
+ * `follow`, keeps reading until `done` resolves (the container ended) or the signal aborts.
+ */
+export async function* readLogs(
+  path: string,
+  options: LogOptions,
+  done: Promise<unknown> | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<LogChunk> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return;
+  }
+  let ended = false;
+  void done?.then(() => {
+    ended = true;
+  });
+  let wake: () => void = () => undefined;
+  const watcher = options.follow ? watch(path, () => wake()) : undefined;
+  watcher?.on('error', () => undefined);
+  const onAbort = () => wake();
+  signal.addEventListener('abort', onAbort);
+  try {
+    let position = 0;
+    let rest = '';
+    let partial: { ts: string; stream: 'stdout' | 'stderr'; text: string } | undefined;
+    const collect = (text: string): LogChunk[] => {
+      const out: LogChunk[] = [];
+      for (const line of text.split('\n')) {
+        const entry = parseLogLine(line);
+        if (!entry) continue;
+        const joined = partial && partial.stream === entry.stream ? partial.text + entry.text : entry.text;
+        const ts = partial && partial.stream === entry.stream ? partial.ts : entry.ts;
+        if (entry.partial) {
+          partial = { ts, stream: entry.stream, text: joined };
+          continue;
+        }
+        partial = undefined;
+        const t = seconds(ts);
+        if (options.since && t < options.since) continue;
+        if (options.until && t > options.until) continue;
+        if (entry.stream === 'stdout' ? !options.stdout : !options.stderr) continue;
+        out.push({ stream: entry.stream, timestamp: dockerTimestamp(ts), data: Buffer.from(`${joined}\n`) });
+      }
+      return out;
+    };
+    const readMore = async (): Promise<LogChunk[]> => {
+      const buf = Buffer.alloc(256 * 1024);
+      let text = '';
+      for (;;) {
+        const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        text += buf.subarray(0, bytesRead).toString('utf8');
+      }
+      const all = rest + text;
+      const cut = all.lastIndexOf('\n');
+      rest = cut < 0 ? all : all.slice(cut + 1);
+      return cut < 0 ? [] : collect(all.slice(0, cut));
+    };
+    let first = await readMore();
+    if (options.tail !== undefined) first = options.tail <= 0 ? [] : first.slice(-options.tail);
+    for (const chunk of first) yield chunk;
+    while (options.follow && !signal.aborted) {
+      const wasEnded = ended;
+      const more = await readMore();
+      for (const chunk of more) yield chunk;
+      if (wasEnded || signal.aborted) break;
+      if (more.length > 0) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        void done?.then(() => resolve());
+        setTimeout(resolve, 1000).unref();
+      });
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    watcher?.close();
+    await handle.close();
+  }
+}

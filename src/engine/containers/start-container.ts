@@ -1,0 +1,156 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import { type ConmonCreated, startConmon } from '../../drivers/conmon.js';
+import { mountAll, unmount } from '../../drivers/mount.js';
+import { runcBinary, runcDelete, runcStart } from '../../drivers/runc.js';
+import { moduleLogger } from '../../log/index.js';
+import type { Snapshotter } from '../layers/types.js';
+import type { LiveNetworking } from '../networks/from-container.js';
+import { capabilitySet } from './capabilities.js';
+import { resolveUser } from './container-user.js';
+import { writeEtcFiles } from './etc-files.js';
+import type { LiveContainer } from './live-container.js';
+import { buildSpec, type NetworkPlacement } from './oci-spec.js';
+import { type ContainersLayout, runtimeFolders } from './paths.js';
+import { configOf, hostConfigOf } from './record.js';
+import { loadDefaultSeccomp } from './seccomp.js';
+
+const log = moduleLogger('containers.start');
+
+export interface RuntimeContext {
+  layout: ContainersLayout;
+  snapshotter: () => Promise<Snapshotter>;
+  holderPid: number;
+  singleId: boolean;
+  defaultDns: string;
+  /** Networks: addresses, veths, published ports (absent in tests without a container network). */
+  networking?: LiveNetworking;
+}
+
+/** The network namespace a NetworkMode asks for. */
+export function networkPlacement(mode: string, holderPid: number): NetworkPlacement {
+  if (mode === 'host') return { kind: 'join', path: `/proc/${holderPid}/ns/net` };
+  return { kind: 'own' };
+}
+
+/** The snapshot key of a container's writable layer. */
+export function snapshotKey(id: string): string {
+  return `container-${id}`;
+}
+
+async function mountRootfs(ctx: RuntimeContext, c: LiveContainer): Promise<void> {
+  const snapshotter = await ctx.snapshotter();
+  const mounts = await snapshotter.mounts(snapshotKey(c.id));
+  await mkdir(c.paths.rootfs, { recursive: true });
+  await mountAll(mounts, c.paths.rootfs);
+}
+
+/**
+ * Mounts the rootfs, writes the bundle, has conmon run `runc create`, connects attachers,
+ * then `runc start`. Returns conmon's handle (its `exited` resolves at the container's end).
+ */
+export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Promise<ConmonCreated> {
+  const folders = runtimeFolders(ctx.layout);
+  const config = configOf(c.record);
+  const hc = hostConfigOf(c.record);
+  await Promise.all([
+    mkdir(folders.exitDir, { recursive: true }),
+    mkdir(folders.socketDir, { recursive: true }),
+    mkdir(folders.runcRoot, { recursive: true }),
+    mkdir(c.paths.bundle, { recursive: true }),
+  ]);
+  // Leftovers of an earlier run of this container.
+  await rm(join(folders.exitDir, c.id), { force: true });
+  await runcDelete({ root: folders.runcRoot }, c.id, true).catch(() => undefined);
+  await mountRootfs(ctx, c);
+  c.state.mounted = true;
+  try {
+    const network = networkPlacement(hc.NetworkMode ?? 'bridge', ctx.holderPid);
+    const prepared = await ctx.networking?.prepare(c);
+    await writeEtcFiles(c.paths, {
+      hostname: config.Hostname ?? c.id.slice(0, 12),
+      domainname: config.Domainname ?? undefined,
+      extraHosts: hc.ExtraHosts ?? undefined,
+      dns: hc.Dns ?? undefined,
+      dnsSearch: hc.DnsSearch ?? undefined,
+      dnsOptions: hc.DnsOptions ?? undefined,
+      defaultDns: prepared?.nameserver ?? ctx.defaultDns,
+      hostNetwork: network.kind === 'join',
+    });
+    const user = await resolveUser(c.paths.rootfs, config.User ?? '', hc.GroupAdd ?? []);
+    if (config.WorkingDir) {
+      const dir = join(c.paths.rootfs, normalize(`/${config.WorkingDir}`));
+      await mkdir(dir, { recursive: true }).catch(() => undefined);
+    }
+    for (const f of ['etc/hosts', 'etc/hostname', 'etc/resolv.conf']) {
+      const p = join(c.paths.rootfs, f);
+      await mkdir(join(c.paths.rootfs, 'etc'), { recursive: true }).catch(() => undefined);
+      await readFile(p).catch(() => writeFile(p, '').catch(() => undefined));
+    }
+    const spec = buildSpec({
+      config,
+      hostConfig: hc,
+      paths: c.paths,
+      user,
+      capabilities: capabilitySet({ privileged: hc.Privileged, capAdd: hc.CapAdd, capDrop: hc.CapDrop }),
+      network,
+      singleId: ctx.singleId,
+      seccomp: await loadDefaultSeccomp(),
+    });
+    await writeFile(c.paths.spec, JSON.stringify(spec));
+    const created = await startConmon({
+      id: c.id,
+      name: c.record.name.slice(1),
+      runtime: runcBinary(),
+      runtimeRoot: folders.runcRoot,
+      bundle: c.paths.bundle,
+      pidFile: c.paths.pidFile,
+      conmonPidFile: c.paths.conmonPid,
+      logPath: c.paths.log,
+      exitDir: folders.exitDir,
+      socketDir: folders.socketDir,
+      stdin: Boolean(config.OpenStdin),
+      tty: Boolean(config.Tty),
+      leaveStdinOpen: Boolean(config.OpenStdin) && !config.StdinOnce,
+    });
+    const conmonPid = Number((await readFile(c.paths.conmonPid, 'utf8').catch(() => '0')).trim()) || 0;
+    c.state.conmonPid = conmonPid;
+    c.state.pid = created.pid;
+    await ctx.networking?.attach(c, created.pid);
+    await Promise.all(
+      [...c.beforeStart].map((hook) =>
+        hook.run().catch((err: unknown) => log.warn({ err, id: c.id }, 'attach before start failed')),
+      ),
+    );
+    c.beforeStart.clear();
+    await runcStart({ root: folders.runcRoot }, c.id);
+    return created;
+  } catch (err) {
+    for (const hook of c.beforeStart) hook.cancel();
+    c.beforeStart.clear();
+    await cleanupRuntime(ctx, c);
+    throw err;
+  }
+}
+
+/** After the container ended: runc's state, the rootfs mount. Errors are logged, not thrown. */
+export async function cleanupRuntime(ctx: RuntimeContext, c: LiveContainer): Promise<void> {
+  const folders = runtimeFolders(ctx.layout);
+  await runcDelete({ root: folders.runcRoot }, c.id, true).catch(() => undefined);
+  await ctx.networking?.release(c.id);
+  await unmount(c.paths.rootfs).catch(async () => {
+    await unmount(c.paths.rootfs, { lazy: true }).catch(() => undefined);
+  });
+  c.state.mounted = false;
+}
+
+/** The exit code conmon recorded, or undefined when there is no exit file. */
+export async function readExitCode(layout: ContainersLayout, id: string): Promise<number | undefined> {
+  try {
+    const text = await readFile(join(runtimeFolders(layout).exitDir, id), 'utf8');
+    const n = Number.parseInt(text.trim(), 10);
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,111 @@
+import { ipBatch, linkNames } from '../../drivers/ip.js';
+import { netnsPath, setNetSysctl } from '../../drivers/netns.js';
+import { nftApply } from '../../drivers/nft.js';
+import { moduleLogger } from '../../log/index.js';
+import { type BridgeRuleInput, renderRuleset } from './nft-ruleset.js';
+
+const log = moduleLogger('networks.holder');
+
+export interface BridgeSpec {
+  name: string;
+  /** Gateway address with prefix, e.g. 172.18.0.1/16. */
+  gatewayCidr: string;
+  mtu: number;
+}
+
+export interface VethSpec {
+  hostVeth: string;
+  bridge: string;
+  /** The container's init pid (its network namespace). */
+  pid: number;
+  ifname: string;
+  mac: string;
+  addressCidr: string;
+  /** Default route via this gateway (unset for internal networks and secondary interfaces). */
+  gateway?: string;
+  mtu: number;
+}
+
+/**
+ * The container network (the holder's network namespace): bridges, veth pairs and the nft
+ * table, programmed with iproute2 and nft run through nsenter.
+ */
+export class HolderNet {
+  constructor(readonly holderPid: number) {}
+
+  get path(): string {
+    return netnsPath(this.holderPid);
+  }
+
+  /** ip_forward and loopback; run once when the engine starts. */
+  async init(): Promise<void> {
+    await setNetSysctl(this.holderPid, 'net.ipv4.ip_forward', '1');
+    await ipBatch(this.holderPid, [['link', 'set', 'lo', 'up']]);
+  }
+
+  async ensureBridges(bridges: readonly BridgeSpec[]): Promise<void> {
+    const existing = new Set(await linkNames(this.holderPid));
+    const cmds: string[][] = [];
+    for (const b of bridges) {
+      if (existing.has(b.name)) continue;
+      cmds.push(['link', 'add', b.name, 'type', 'bridge']);
+      cmds.push(['link', 'set', b.name, 'mtu', String(b.mtu)]);
+      cmds.push(['addr', 'add', b.gatewayCidr, 'dev', b.name]);
+      cmds.push(['link', 'set', b.name, 'up']);
+    }
+    await ipBatch(this.holderPid, cmds);
+  }
+
+  async removeBridge(name: string): Promise<void> {
+    await ipBatch(this.holderPid, [['link', 'del', name]]).catch((err: unknown) =>
+      log.warn({ err, bridge: name }, 'bridge removal failed'),
+    );
+  }
+
+  async applyRules(bridges: readonly BridgeRuleInput[]): Promise<void> {
+    await nftApply(this.holderPid, renderRuleset(bridges));
+  }
+
+  /** A veth pair: one end on the bridge, the other straight into the container as `ifname`. */
+  async attach(v: VethSpec): Promise<void> {
+    await ipBatch(this.holderPid, [
+      [
+        'link',
+        'add',
+        v.hostVeth,
+        'mtu',
+        String(v.mtu),
+        'type',
+        'veth',
+        'peer',
+        'name',
+        v.ifname,
+        'mtu',
+        String(v.mtu),
+        'address',
+        v.mac,
+        'netns',
+        String(v.pid),
+      ],
+      ['link', 'set', v.hostVeth, 'master', v.bridge],
+      ['link', 'set', v.hostVeth, 'up'],
+    ]);
+    const inside: string[][] = [
+      ['link', 'set', 'lo', 'up'],
+      ['addr', 'add', v.addressCidr, 'dev', v.ifname],
+      ['link', 'set', v.ifname, 'up'],
+    ];
+    if (v.gateway) inside.push(['route', 'replace', 'default', 'via', v.gateway, 'dev', v.ifname]);
+    try {
+      await ipBatch(v.pid, inside);
+    } catch (err) {
+      await this.detach(v.hostVeth);
+      throw err;
+    }
+  }
+
+  /** Removes a host-side veth (its peer goes with it); a missing one is fine. */
+  async detach(hostVeth: string): Promise<void> {
+    await ipBatch(this.holderPid, [['link', 'del', hostVeth]]).catch(() => undefined);
+  }
+}

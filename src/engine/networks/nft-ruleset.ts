@@ -1,0 +1,41 @@
+/** What the ruleset needs to know about one bridge network. */
+export interface BridgeRuleInput {
+  bridge: string;
+  subnet: string;
+  internal: boolean;
+}
+
+export const NFT_TABLE = 'rootlessd';
+
+/**
+ * The whole nft table for the container network, replaced atomically on every change:
+ * masquerade out of the uplink for non-internal networks, traffic between different bridges
+ * dropped (isolation), internal bridges reach nothing but themselves.
+ */
+export function renderRuleset(bridges: readonly BridgeRuleInput[], uplink = 'tap0'): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines: string[] = [
+    `table ip ${NFT_TABLE}`,
+    `delete table ip ${NFT_TABLE}`,
+    `table ip ${NFT_TABLE} {`,
+    '  chain forward {',
+    '    type filter hook forward priority filter; policy accept;',
+  ];
+  for (const b of bridges) lines.push(`    iifname ${q(b.bridge)} oifname ${q(b.bridge)} accept`);
+  for (const b of bridges) {
+    if (b.internal) {
+      lines.push(`    iifname ${q(b.bridge)} drop`);
+      lines.push(`    oifname ${q(b.bridge)} drop`);
+    }
+  }
+  if (bridges.length > 0) {
+    const set = `{ ${bridges.map((b) => q(b.bridge)).join(', ')} }`;
+    lines.push(`    iifname ${set} oifname ${set} drop`);
+  }
+  lines.push('  }', '  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;');
+  for (const b of bridges) {
+    if (!b.internal) lines.push(`    ip saddr ${b.subnet} oifname ${q(uplink)} masquerade`);
+  }
+  lines.push('  }', '}', '');
+  return lines.join('\n');
+}

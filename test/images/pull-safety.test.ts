@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
+import { assembleImage, blobOf, MEDIA_LAYER_GZIP, pushImage, sha256 } from '../fixtures/distribution.js';
+import { pushMinbase } from '../fixtures/images.js';
+import { type Registry, startRegistry } from '../fixtures/registry.js';
+import { type Daemon, docker, dockerOk, dockerSpawn, pings, sleep, startDaemon } from '../helpers/index.js';
+
+async function tarOf(entries: { name: string; data: string }[]): Promise<Buffer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  const done = new Promise<void>((resolve) => p.on('end', () => resolve()));
+  for (const e of entries) p.entry({ name: e.name, mode: 0o644 }, e.data);
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** Every path under `dir` whose name is `name` (root reads the user's folders). */
+function findNamed(dir: string, name: string): string[] {
+  const out = execFileSync('find', [dir, '-name', name], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean);
+}
+
+async function waitFor(check: () => Promise<boolean> | boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+describe('pull safety', () => {
+  let registry: Registry;
+  let daemon: Daemon;
+
+  before(async () => {
+    registry = await startRegistry();
+    daemon = await startDaemon();
+  });
+  after(async () => {
+    await daemon?.stop();
+    await registry?.stop();
+  });
+
+  test('a layer with ../escape is refused and nothing lands outside', async () => {
+    const tar = await tarOf([
+      { name: 'ok.txt', data: 'fine' },
+      { name: '../escape', data: 'escaped' },
+    ]);
+    const layer = { ...blobOf(MEDIA_LAYER_GZIP, gzipSync(tar)), diffId: sha256(tar) };
+    await pushImage(
+      registry,
+      'library/evil:latest',
+      assembleImage({ layers: [layer], cmd: ['/bin/sh'], createdBy: ['ADD evil /'] }),
+    );
+    const r = await docker(daemon, ['pull', `${registry.host}/library/evil`]);
+    assert.notEqual(r.exitCode, 0, r.stdout);
+    assert.match(`${r.stderr}${r.stdout}`, /\.\.\/escape/);
+    assert.match(`${r.stderr}${r.stdout}`, /"\.\." component/);
+    assert.deepEqual(findNamed(daemon.base, 'escape'), []);
+    assert.equal((await dockerOk(daemon, ['images', '-q'])).trim(), '');
+  });
+
+  test('kill -9 of the engine during a pull, then a repeat pull completes', async () => {
+    await pushMinbase(registry, 'library/debian:bookworm');
+    const ref = `${registry.host}/library/debian:bookworm`;
+    const pull = dockerSpawn(daemon, ['pull', ref]);
+    let out = '';
+    pull.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const exited = new Promise((resolve) => pull.on('exit', resolve));
+    assert.ok(await waitFor(() => /Pulling fs layer/.test(out), 60_000), `no progress: ${out}`);
+    const engine = daemon.pids().engine;
+    assert.ok(engine);
+    process.kill(engine, 'SIGKILL');
+    await exited;
+    assert.doesNotMatch(out, /Status: Downloaded/, 'the pull ended before the kill');
+    // The launcher starts a new engine; wait for a new one to answer.
+    assert.ok(
+      await waitFor(async () => daemon.pids().engine !== engine && (await pings(daemon.socket)), 30_000),
+      'the engine did not come back',
+    );
+    // Its start-up sweep emptied ingest/ (the images module starts in the background).
+    await dockerOk(daemon, ['images']);
+    const ingestDirs = findNamed(daemon.base, 'ingest');
+    assert.ok(ingestDirs.length > 0);
+    for (const d of ingestDirs) assert.deepEqual(readdirSync(d), [], `leftovers in ${d}`);
+    for (const d of findNamed(daemon.base, '.tmp-*')) assert.fail(`leftover ${d}`);
+    const again = await dockerOk(daemon, ['pull', ref], { timeoutMs: 240_000 });
+    assert.match(again, /Status: (Downloaded newer image|Image is up to date)/);
+    const ls = await dockerOk(daemon, ['image', 'inspect', '-f', '{{.Size}}', ref]);
+    assert.ok(Number(ls.trim()) > 50_000_000, `size ${ls}`);
+    assert.ok(join(daemon.base).length > 0);
+  });
+});
