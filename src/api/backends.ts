@@ -11,6 +11,7 @@ import type { AuthBackend } from './routes/auth.js';
 import type { ContainersBackend } from './routes/containers-backend.js';
 import type { ImageTransferBackend } from './routes/images-transfer.js';
 import type { NetworksBackend } from './routes/networks.js';
+import type { VolumesBackend } from './routes/volumes.js';
 
 /** What /_ping needs to know. */
 export interface PingInfo {
@@ -77,6 +78,63 @@ export interface ImagesBackend {
   prune(filters: Filters): Promise<ImagePruneReport>;
 }
 
+/** POST /containers/{id}/exec, as validated by the route. */
+export interface ExecCreateConfig {
+  Cmd: string[];
+  Env: string[];
+  WorkingDir: string;
+  User: string;
+  Tty: boolean;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Privileged: boolean;
+  DetachKeys: string;
+  ConsoleSize?: [number, number];
+}
+
+export interface ExecInspectAnswer {
+  CanRemove: boolean;
+  DetachKeys: string;
+  ID: string;
+  Running: boolean;
+  ExitCode: number | null;
+  ProcessConfig: { arguments: string[]; entrypoint: string; privileged: boolean; tty: boolean; user: string };
+  OpenStdin: boolean;
+  OpenStderr: boolean;
+  OpenStdout: boolean;
+  ContainerID: string;
+  Pid: number;
+}
+
+export interface ExecSink {
+  write(stream: 'stdout' | 'stderr', data: Buffer): void;
+}
+
+export interface ExecSession {
+  /** Whether the client's bytes go to the process's stdin. */
+  stdin: boolean;
+  tty: boolean;
+  writeStdin(data: Buffer): void;
+  closeStdin(): void;
+  /** Resolves once the process ended and its exit code is recorded (rejects when it cannot start). */
+  done: Promise<void>;
+  /** The client went away: the process keeps running. */
+  detach(): void;
+}
+
+/** /containers/{id}/exec and /exec/*. Errors are errdefs kinds. */
+export interface ExecBackend {
+  create(containerRef: string, config: ExecCreateConfig): Promise<{ Id: string }>;
+  /**
+   * Throws at once (404 unknown, 409 already started or container not running). With
+   * `detach` the process runs in the background and the sink is unused.
+   */
+  start(execId: string, options: { detach: boolean; tty?: boolean }, sink: ExecSink): ExecSession;
+  resize(execId: string, height: number, width: number): Promise<void>;
+  inspect(execId: string): ExecInspectAnswer;
+}
+
 /** Every backend the API server calls. The engine's Daemon implements them all. */
 export interface Backends {
   system: SystemBackend;
@@ -91,4 +149,8 @@ export interface Backends {
   auth?: AuthBackend;
   /** /networks/*. */
   networks?: NetworksBackend;
+  /** /volumes/*. */
+  volumes?: VolumesBackend;
+  /** /containers/{id}/exec, /exec/*. */
+  exec?: ExecBackend;
 }

@@ -8,10 +8,12 @@ import { apiVersionMiddleware } from './middleware/api-version.js';
 import { authRoutes } from './routes/auth.js';
 import { containersRoutes } from './routes/containers.js';
 import { eventsRoutes } from './routes/events.js';
+import { execRoutes } from './routes/exec.js';
 import { imagesRoutes } from './routes/images.js';
 import { imagesTransferRoutes } from './routes/images-transfer.js';
 import { networksRoutes } from './routes/networks.js';
 import { systemRoutes } from './routes/system.js';
+import { volumesRoutes } from './routes/volumes.js';
 
 export interface CreateAppOptions {
   /** Extra routes (tests, later resources), mounted after the built-in ones. */
@@ -37,6 +39,8 @@ export function createApp(backends: Backends, options: CreateAppOptions = {}): H
   if (backends.auth) app.route('/', authRoutes(backends.auth));
   if (backends.containers) app.route('/', containersRoutes(backends.containers));
   if (backends.networks) app.route('/', networksRoutes(backends.networks));
+  if (backends.exec) app.route('/', execRoutes(backends.exec));
+  if (backends.volumes) app.route('/', volumesRoutes(backends.volumes));
   options.extend?.(app);
 
   app.notFound((c) => c.json({ message: 'page not found' }, 404, { 'API-Version': MAX_API_VERSION }));

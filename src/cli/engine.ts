@@ -3,6 +3,7 @@ import type { Server } from 'node:net';
 import { createApp } from '../api/create-app.js';
 import { HijackRouter } from '../api/hijack.js';
 import { registerContainerHijackRoutes } from '../api/routes/containers-attach.js';
+import { registerExecHijackRoutes } from '../api/routes/exec.js';
 import { type ApiServer, createApiServer, type TlsOptions } from '../api/server.js';
 import { DaemonConfigSchema } from '../config/schema.js';
 import { Daemon } from '../engine/daemon.js';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   const app = createApp(daemon);
   const hijack = new HijackRouter();
   registerContainerHijackRoutes(hijack, daemon.containers);
+  registerExecHijackRoutes(hijack, daemon.exec);
   const servers: ApiServer[] = [];
 
   for (const path of config.unixSockets) {

@@ -28,6 +28,15 @@ export interface ConmonOptions {
   /** Keep the container's stdin open when an attached client closes its own. */
   leaveStdinOpen?: boolean;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** An exec session (`-e`): `-u` is the exec's id, `bundle`/`exitDir` are the exec's own. */
+  exec?: ConmonExecOptions;
+}
+
+export interface ConmonExecOptions {
+  /** The OCI process JSON (`--exec-process-spec`). */
+  processSpec: string;
+  /** `--exec-attach`: conmon waits on the start pipe for an attach client before `runc exec`. */
+  attach: boolean;
 }
 
 /** The one place conmon's argument list is built. */
@@ -50,7 +59,7 @@ export function conmonArgs(o: ConmonOptions): string[] {
     '-P',
     o.conmonPidFile,
     '-l',
-    `k8s-file:${o.logPath}`,
+    o.exec ? 'none' : `k8s-file:${o.logPath}`,
     '--exit-dir',
     o.exitDir,
     '--socket-dir-path',
@@ -62,6 +71,8 @@ export function conmonArgs(o: ConmonOptions): string[] {
     ...(o.stdin ? ['-i'] : []),
     ...(o.tty ? ['-t'] : []),
     ...(o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
+    ...(o.exec ? ['-e', '--exec-process-spec', o.exec.processSpec] : []),
+    ...(o.exec?.attach ? ['--exec-attach'] : []),
   ];
 }
 
@@ -72,13 +83,13 @@ export interface ConmonCreated {
   exited: Promise<void>;
 }
 
-interface SyncMessage {
+export interface SyncMessage {
   data?: number;
   message?: string;
 }
 
 /** Splits the sync pipe's JSON messages (conmon writes one object per message). */
-function parseMessages(text: string): SyncMessage[] {
+export function parseMessages(text: string): SyncMessage[] {
   const out: SyncMessage[] = [];
   for (const m of text.matchAll(/\{[^{}]*\}/g)) {
     try {

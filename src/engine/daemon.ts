@@ -10,6 +10,7 @@ import type { EngineConfig } from '../ipc/engine-config.js';
 import { moduleLogger, setLogLevel } from '../log/index.js';
 import type { EventMessage } from '../types/index.js';
 import { ContainerService } from './containers/container-service.js';
+import { ExecService } from './containers/exec-service.js';
 import { containersLayout } from './containers/paths.js';
 import { EventBus } from './events/bus.js';
 import { compileEventFilter } from './events/filter.js';
@@ -24,6 +25,7 @@ import { systemDataUsage } from './system/data-usage.js';
 import { type StorageDriverStatus, systemInfo } from './system/info.js';
 import { storageDriverProbe } from './system/storage-driver.js';
 import { systemVersion } from './system/version.js';
+import { VolumeService } from './volumes/volume-service.js';
 
 const log = moduleLogger('daemon');
 
@@ -51,8 +53,10 @@ export class Daemon implements Backends {
   readonly imageTransfer: ImageTransferBackend;
   readonly auth: AuthBackend;
   readonly containers: ContainerService;
+  readonly exec: ExecService;
   readonly networksModule: NetworksModule;
   readonly networks: NetworksBackend;
+  readonly volumes: VolumeService;
   private daemonConfig: DaemonConfig;
   private helpers: Promise<ProgramVersion[]>;
   private readonly storageDriver: () => Promise<StorageDriverStatus>;
@@ -96,8 +100,10 @@ export class Daemon implements Backends {
       lookup: (ref) => netContainerOf(this.containers.get(ref)),
     });
     this.networks = this.networksModule.backend;
+    this.volumes = new VolumeService(config.dataRoot, this.bus);
     this.containers = new ContainerService({
-      networking: liveNetworking(this.networksModule.endpoints),
+      volumes: this.volumes,
+      networking: liveNetworking(this.networksModule.gatedEndpoints),
       layout: containersLayout(config.dataRoot, config.runtimeDir),
       snapshotter: async () => (await this.imagesModule).snapshotter,
       holderPid: config.holderPid,
@@ -106,6 +112,11 @@ export class Daemon implements Backends {
       bus: this.bus,
       images: { resolve: async (ref) => (await this.imagesModule).service.resolve(ref) },
       driverName: async () => (await this.storageDriver()).name,
+    });
+    this.exec = new ExecService({
+      containers: this.containers,
+      layout: containersLayout(config.dataRoot, config.runtimeDir),
+      bus: this.bus,
     });
     this.imagesModule.then(
       (m) => {
@@ -140,7 +151,7 @@ export class Daemon implements Backends {
             layersSize: async () => (await (await this.imagesModule).dataUsage()).layersSize,
             images: async () => (await (await this.imagesModule).dataUsage()).images,
             containers: async () => [],
-            volumes: async () => [],
+            volumes: () => this.volumes.usage(),
             buildCache: async () => [],
           },
           types,
@@ -163,9 +174,11 @@ export class Daemon implements Backends {
     const id = await loadDaemonId(config.dataRoot);
     const daemon = new Daemon(config, id, helpers);
     // Adopt containers (running under conmon, or exited while the engine was down) before serving.
+    await daemon.volumes.load();
     await daemon.containers.load();
     // Bridges, nft and the DNS agent in the container network; endpoints reconciled with containers.
-    await daemon.networksModule
+    // Not awaited: the socket answers at once; network calls and container starts wait for it.
+    void daemon.networksModule
       .init({
         ids: () => daemon.containers.ids(),
         get: (id) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MountSchema } from './volume.js';
 
 /**
  * Docker's ContainerCreateRequest (swagger: ContainerConfig + HostConfig +
@@ -46,7 +47,7 @@ export const HostConfigSchema = z.looseObject({
   PidsLimit: z.number().nullish(),
   BlkioWeight: z.number().nullish(),
   OomKillDisable: z.boolean().nullish(),
-  Mounts: z.array(z.looseObject({})).nullish(),
+  Mounts: z.array(MountSchema).nullish(),
   LogConfig: z.looseObject({ Type: z.string().nullish(), Config: StrMap }).nullish(),
   PidMode: z.string().nullish(),
   IpcMode: z.string().nullish(),

@@ -13,6 +13,12 @@ interface NetworkInspect {
   Containers: Record<string, { Name: string; IPv4Address: string; MacAddress: string; EndpointID: string }>;
 }
 
+/** kill, then rm (kill signals the init process directly). */
+async function removeContainers(d: Daemon, ...names: string[]): Promise<void> {
+  for (const n of names) await docker(d, ['kill', n]);
+  await docker(d, ['rm', ...names]);
+}
+
 async function freeTcpPort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
@@ -135,7 +141,7 @@ describe('docker network: bridges, DNS, isolation, published ports', () => {
     }>(daemon, ['inspect', '--format', '{{json .NetworkSettings}}', 'web']);
     assert.equal(settings.Networks.front?.IPAddress, ip);
     assert.equal(settings.Networks.front?.NetworkID, front?.Id);
-    await dockerOk(daemon, ['rm', '-f', 'web']);
+    await removeContainers(daemon, 'web');
     await dockerOk(daemon, ['network', 'rm', 'front', 'back']);
   });
 
@@ -197,6 +203,6 @@ describe('docker network: bridges, DNS, isolation, published ports', () => {
       taken.stderr,
       new RegExp(`Bind for 127\\.0\\.0\\.1:${port} failed: port is already allocated`),
     );
-    await dockerOk(daemon, ['rm', '-f', 'pub', 'pub2']);
+    await removeContainers(daemon, 'pub', 'pub2');
   });
 });

@@ -52,6 +52,8 @@ async function attach(ctx: HijackContext, backend: ContainersBackend): Promise<v
   if (wantStdin) {
     conn.on('data', (chunk: Buffer) => session.writeStdin(chunk));
     conn.on('end', () => session.closeStdin());
+    // Reading the request body may have paused the connection; a 'data' listener does not resume it.
+    conn.resume();
   }
   const onAbort = () => session.detach();
   ctx.signal.addEventListener('abort', onAbort, { once: true });

@@ -46,7 +46,7 @@ export interface ContainersBackend {
     condition: 'not-running' | 'next-exit' | 'removed',
     signal?: AbortSignal,
   ): Promise<{ exitCode: number; error?: string }>;
-  remove(ref: string, options: { force?: boolean }): Promise<void>;
+  remove(ref: string, options: { force?: boolean; volumes?: boolean }): Promise<void>;
   rename(ref: string, name: string): Promise<void>;
   resize(ref: string, height: number, width: number): Promise<void>;
   logs(

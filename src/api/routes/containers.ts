@@ -121,7 +121,7 @@ export function containersRoutes(backend: ContainersBackend): Hono<ApiEnv> {
   r.delete('/containers/:id', async (c) => {
     const query = DockerQuery.fromUrl(c.req.url);
     if (query.bool('link')) throw new InvalidParameter('links are not supported by rootlessd');
-    await backend.remove(c.req.param('id'), { force: query.bool('force') });
+    await backend.remove(c.req.param('id'), { force: query.bool('force'), volumes: query.bool('v') });
     return c.body(null, 204);
   });
 

@@ -15,8 +15,8 @@ import { DockerQuery, type Filters } from '../query.js';
 /** What the /networks routes need from the engine. */
 export interface NetworksBackend {
   create(req: NetworkCreateRequest): Promise<NetworkCreateResponse>;
-  list(filters: Filters): NetworkView[];
-  inspect(ref: string): NetworkView;
+  list(filters: Filters): Promise<NetworkView[]>;
+  inspect(ref: string): Promise<NetworkView>;
   remove(ref: string): Promise<void>;
   prune(filters: Filters): Promise<{ NetworksDeleted: string[] }>;
   connect(ref: string, req: NetworkConnectRequest): Promise<void>;
@@ -31,13 +31,13 @@ export function networksRoutes(backend: NetworksBackend): Hono<ApiEnv> {
     c.json(await backend.create(await readJsonBody(c, NetworkCreateRequestSchema)), 201),
   );
 
-  r.get('/networks', (c) => c.json(backend.list(DockerQuery.fromUrl(c.req.url).filters())));
+  r.get('/networks', async (c) => c.json(await backend.list(DockerQuery.fromUrl(c.req.url).filters())));
 
   r.post('/networks/prune', async (c) =>
     c.json(await backend.prune(DockerQuery.fromUrl(c.req.url).filters())),
   );
 
-  r.get('/networks/:id', (c) => c.json(backend.inspect(c.req.param('id'))));
+  r.get('/networks/:id', async (c) => c.json(await backend.inspect(c.req.param('id'))));
 
   r.delete('/networks/:id', async (c) => {
     await backend.remove(c.req.param('id'));

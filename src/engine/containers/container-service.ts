@@ -126,6 +126,12 @@ export class ContainerService {
       });
       const c = new LiveContainer(record, initialState(), containerPaths(this.o.layout, id));
       await mkdir(c.paths.dir, { recursive: true });
+      const hcr = hostConfigOf(record);
+      await this.o.volumes?.attach(id, c.paths.dir, {
+        binds: hcr.Binds ?? [],
+        mounts: hcr.Mounts ?? [],
+        volumes: configOf(record).Volumes ?? undefined,
+      });
       const snapshotter = await this.o.snapshotter();
       await snapshotter.prepare(snapshotKey(id), image.chainId);
       await c.saveRecord();
@@ -135,6 +141,7 @@ export class ContainerService {
       return { Id: id, Warnings: warnings };
     } catch (err) {
       this.byName.delete(fullName);
+      await this.o.volumes?.detach(id, true);
       await rm(containerPaths(this.o.layout, id).dir, { recursive: true, force: true });
       throw err;
     }
@@ -245,7 +252,7 @@ export class ContainerService {
     ]);
   }
 
-  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+  async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const c = this.get(ref);
     if (c.running) {
       if (!options.force)
@@ -269,6 +276,7 @@ export class ContainerService {
         .remove(snapshotKey(c.id))
         .catch((err: unknown) => log.warn({ err, id: c.id }, 'snapshot removal failed'));
       await this.o.networking?.forget(c.id);
+      await this.o.volumes?.detach(c.id, Boolean(options.volumes));
       await rm(c.paths.dir, { recursive: true, force: true });
       await rm(c.paths.bundle, { recursive: true, force: true });
       await rm(`${runtimeFolders(this.o.layout).exitDir}/${c.id}`, { force: true });
@@ -301,6 +309,7 @@ export class ContainerService {
     const c = this.get(ref);
     const view = inspectView(c);
     if (this.o.networking) view.NetworkSettings = { ...this.o.networking.settings(c) };
+    if (this.o.volumes) view.Mounts = this.o.volumes.mountPoints(c.id);
     return view;
   }
 
@@ -321,6 +330,7 @@ export class ContainerService {
     const net = this.o.networking;
     return all.map((c) => {
       const view = summaryView(c);
+      if (this.o.volumes) view.Mounts = this.o.volumes.mountPoints(c.id);
       if (net) {
         view.Ports = net.ports(c);
         view.NetworkSettings = { Networks: { ...net.settings(c).Networks } };
@@ -384,6 +394,7 @@ export class ContainerService {
         const c = new LiveContainer(record, state, paths);
         this.byId.set(id, c);
         this.byName.set(record.name, id);
+        await this.o.volumes?.restore(id, paths.dir);
         await this.adopt(c);
       } catch (err) {
         log.warn({ err, id }, 'container record unreadable; skipped');

@@ -83,7 +83,6 @@ function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
   mode(hc.UTSMode, 'UTSMode');
   if (hc.UsernsMode)
     throw new InvalidParameter(`UsernsMode "${hc.UsernsMode}" is not supported by rootlessd`);
-  if (hc.Mounts?.length) throw new InvalidParameter('HostConfig.Mounts is not supported by rootlessd yet');
   if (hc.Devices?.length) throw new InvalidParameter('HostConfig.Devices is not supported by rootlessd yet');
   const logType = hc.LogConfig?.Type;
   if (logType && logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'local')

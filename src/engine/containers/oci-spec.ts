@@ -37,6 +37,8 @@ export interface SpecInput {
   /** Single-id mode: no gid=5 on /dev/pts, only uid 0. */
   singleId: boolean;
   seccomp: SeccompProfile | undefined;
+  /** Binds, Mounts and volumes as the volumes module resolved them (replaces parsing Binds). */
+  userMounts?: OciMount[];
 }
 
 interface OciMount {
@@ -122,7 +124,8 @@ function mounts(input: SpecInput): OciMount[] {
   ];
   if (hc.Init)
     list.push({ destination: INIT_PATH, type: 'bind', source: INIT_BINARY, options: ['rbind', 'ro'] });
-  for (const b of hc.Binds ?? []) list.push(parseBind(b));
+  if (input.userMounts) list.push(...input.userMounts);
+  else for (const b of hc.Binds ?? []) list.push(parseBind(b));
   list.push(...tmpfsMounts(hc.Tmpfs ?? {}));
   return list;
 }

@@ -6,6 +6,7 @@ import { runcBinary, runcDelete, runcStart } from '../../drivers/runc.js';
 import { moduleLogger } from '../../log/index.js';
 import type { Snapshotter } from '../layers/types.js';
 import type { LiveNetworking } from '../networks/from-container.js';
+import type { VolumeService } from '../volumes/volume-service.js';
 import { capabilitySet } from './capabilities.js';
 import { resolveUser } from './container-user.js';
 import { writeEtcFiles } from './etc-files.js';
@@ -25,6 +26,8 @@ export interface RuntimeContext {
   defaultDns: string;
   /** Networks: addresses, veths, published ports (absent in tests without a container network). */
   networking?: LiveNetworking;
+  /** Volumes and mounts (Binds, Mounts, the image's volumes). */
+  volumes?: VolumeService;
 }
 
 /** The network namespace a NetworkMode asks for. */
@@ -96,6 +99,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       network,
       singleId: ctx.singleId,
       seccomp: await loadDefaultSeccomp(),
+      userMounts: await ctx.volumes?.prepare(c.id, c.paths.rootfs),
     });
     await writeFile(c.paths.spec, JSON.stringify(spec));
     const created = await startConmon({
@@ -138,6 +142,7 @@ export async function cleanupRuntime(ctx: RuntimeContext, c: LiveContainer): Pro
   const folders = runtimeFolders(ctx.layout);
   await runcDelete({ root: folders.runcRoot }, c.id, true).catch(() => undefined);
   await ctx.networking?.release(c.id);
+  if (c.state.mounted) ctx.volumes?.unmounted(c.id);
   await unmount(c.paths.rootfs).catch(async () => {
     await unmount(c.paths.rootfs, { lazy: true }).catch(() => undefined);
   });

@@ -11,9 +11,18 @@ import type { DnsAgentConfig } from './dns-config.js';
 const log = moduleLogger('networks.dns-agent');
 const READY_TIMEOUT_MS = 10_000;
 
+/** The agent's script beside this module, or, from the engine bundle in dist/cli, in dist/engine. */
 function agentScript(): string {
-  const js = fileURLToPath(new URL('./agent/dns-agent.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('./agent/dns-agent.ts', import.meta.url));
+  const candidates = [
+    './agent/dns-agent.js',
+    '../engine/networks/agent/dns-agent.js',
+    './agent/dns-agent.ts',
+  ];
+  for (const c of candidates) {
+    const path = fileURLToPath(new URL(c, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return fileURLToPath(new URL(candidates[0]!, import.meta.url));
 }
 
 function isAgent(pid: number): boolean {

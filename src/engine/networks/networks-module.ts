@@ -3,7 +3,7 @@ import type { Filters } from '../../api/query.js';
 import type { NetworksBackend } from '../../api/routes/networks.js';
 import type { DaemonConfig } from '../../config/schema.js';
 import type { EventBus } from '../events/bus.js';
-import type { NetContainer } from './container-hooks.js';
+import type { ContainerNetworking, NetContainer } from './container-hooks.js';
 import { DnsAgentProcess } from './dns-agent-process.js';
 import { Endpoints } from './endpoints.js';
 import { HolderNet } from './holder-net.js';
@@ -28,7 +28,14 @@ export class NetworksModule {
   readonly core: NetworkCore;
   readonly endpoints: Endpoints;
   readonly backend: NetworksBackend;
+  /** The endpoints as containers use them: each call waits until init has run. */
+  readonly gatedEndpoints: ContainerNetworking;
   private readonly agent: DnsAgentProcess;
+  private markReady!: () => void;
+  /** Settles when init has run (or failed: the failure is logged, calls then proceed). */
+  private readonly ready = new Promise<void>((resolve) => {
+    this.markReady = resolve;
+  });
 
   constructor(o: NetworksModuleOptions) {
     const mtu = o.daemon.mtu ?? o.slirp?.mtu ?? 65520;
@@ -57,14 +64,28 @@ export class NetworksModule {
       lookup: o.lookup,
     });
     const inUse = this.endpoints.inUse.bind(this.endpoints);
+    // The engine answers its socket before the container network is set up (a restarted engine
+    // must answer within 2 s): network calls wait for init instead.
+    const ready = () => this.ready;
     this.backend = {
-      create: (req) => this.core.create(req),
-      list: (filters: Filters) => this.core.list(filters),
-      inspect: (ref) => this.core.inspect(ref),
-      remove: (ref) => this.core.remove(ref, inUse),
-      prune: (filters: Filters) => this.core.prune(filters, inUse),
-      connect: (ref, req) => this.endpoints.connect(ref, req.Container, req.EndpointConfig),
-      disconnect: (ref, container, force) => this.endpoints.disconnect(ref, container, force),
+      create: async (req) => ready().then(() => this.core.create(req)),
+      list: async (filters: Filters) => ready().then(() => this.core.list(filters)),
+      inspect: async (ref) => ready().then(() => this.core.inspect(ref)),
+      remove: async (ref) => ready().then(() => this.core.remove(ref, inUse)),
+      prune: async (filters: Filters) => ready().then(() => this.core.prune(filters, inUse)),
+      connect: async (ref, req) =>
+        ready().then(() => this.endpoints.connect(ref, req.Container, req.EndpointConfig)),
+      disconnect: async (ref, container, force) =>
+        ready().then(() => this.endpoints.disconnect(ref, container, force)),
+    };
+    const e = this.endpoints;
+    this.gatedEndpoints = {
+      prepare: async (c) => ready().then(() => e.prepare(c)),
+      attach: async (c, pid) => ready().then(() => e.attach(c, pid)),
+      release: async (id) => ready().then(() => e.release(id)),
+      forget: async (id) => ready().then(() => e.forget(id)),
+      settings: (c) => e.settings(c),
+      ports: (c) => e.ports(c),
     };
   }
 
@@ -76,15 +97,19 @@ export class NetworksModule {
     ids: () => string[];
     get: (id: string) => NetContainer | undefined;
   }): Promise<void> {
-    await this.core.init();
-    await this.endpoints.loadWishes(containers.ids());
-    await this.endpoints.reconcile(
-      (id) => {
-        const c = containers.get(id);
-        return c?.running ? c.pid : undefined;
-      },
-      (id) => containers.get(id),
-    );
+    try {
+      await this.core.init();
+      await this.endpoints.loadWishes(containers.ids());
+      await this.endpoints.reconcile(
+        (id) => {
+          const c = containers.get(id);
+          return c?.running ? c.pid : undefined;
+        },
+        (id) => containers.get(id),
+      );
+    } finally {
+      this.markReady();
+    }
   }
 
   async close(): Promise<void> {

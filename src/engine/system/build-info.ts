@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,9 +8,17 @@ export interface BuildInfo {
   buildTime: string;
 }
 
-/** The package root: this file sits at <root>/{src,dist}/engine/system/. */
-const here = dirname(fileURLToPath(import.meta.url));
-const packageRoot = join(here, '..', '..', '..');
+/** The package root: the nearest folder above this module (or the engine bundle) with package.json. */
+function findPackageRoot(from: string): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return from;
+    dir = up;
+  }
+}
+const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 function readGitCommit(root: string): string {
   try {
