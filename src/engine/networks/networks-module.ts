@@ -28,7 +28,7 @@ export class NetworksModule {
   readonly core: NetworkCore;
   readonly endpoints: Endpoints;
   readonly backend: NetworksBackend;
-  /** The endpoints as containers use them: each call waits until init has run. */
+  /** The endpoints as containers use them: starting one waits until init has run. */
   readonly gatedEndpoints: ContainerNetworking;
   private readonly agent: DnsAgentProcess;
   private markReady!: () => void;
@@ -82,8 +82,10 @@ export class NetworksModule {
     this.gatedEndpoints = {
       prepare: async (c) => ready().then(() => e.prepare(c)),
       attach: async (c, pid) => ready().then(() => e.attach(c, pid)),
-      release: async (id) => ready().then(() => e.release(id)),
-      forget: async (id) => ready().then(() => e.forget(id)),
+      // Not gated: the containers module releases endpoints of containers that exited while the
+      // engine was down as it loads, before init (which reconciles with it) can start.
+      release: (id) => e.release(id),
+      forget: (id) => e.forget(id),
       settings: (c) => e.settings(c),
       ports: (c) => e.ports(c),
     };
