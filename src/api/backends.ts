@@ -9,6 +9,8 @@ import type { EventMessage, SystemDataUsage, SystemInfo, SystemVersion } from '.
 import type { Filters } from './query.js';
 import type { AuthBackend } from './routes/auth.js';
 import type { ContainersBackend } from './routes/containers-backend.js';
+import type { ContainerFilesBackend } from './routes/containers-files.js';
+import type { ContainerOpsBackend } from './routes/containers-ops.js';
 import type { ImageTransferBackend } from './routes/images-transfer.js';
 import type { NetworksBackend } from './routes/networks.js';
 import type { VolumesBackend } from './routes/volumes.js';
@@ -143,6 +145,8 @@ export interface Backends {
   images?: ImagesBackend;
   /** Present once the containers module is wired. */
   containers?: ContainersBackend;
+  /** docker cp (archive), export, diff (changes). */
+  containerFiles?: ContainerFilesBackend;
   /** Push, save, load, import, distribution inspect, search. */
   imageTransfer?: ImageTransferBackend;
   /** POST /auth. */
@@ -153,4 +157,6 @@ export interface Backends {
   volumes?: VolumesBackend;
   /** /containers/{id}/exec, /exec/*. */
   exec?: ExecBackend;
+  /** /containers/prune, top, stats, pause/unpause, update. */
+  containerOps?: ContainerOpsBackend;
 }

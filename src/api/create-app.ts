@@ -7,6 +7,8 @@ import { accessLogMiddleware } from './middleware/access-log.js';
 import { apiVersionMiddleware } from './middleware/api-version.js';
 import { authRoutes } from './routes/auth.js';
 import { containersRoutes } from './routes/containers.js';
+import { containerFilesRoutes } from './routes/containers-files.js';
+import { containerOpsRoutes } from './routes/containers-ops.js';
 import { eventsRoutes } from './routes/events.js';
 import { execRoutes } from './routes/exec.js';
 import { imagesRoutes } from './routes/images.js';
@@ -38,6 +40,8 @@ export function createApp(backends: Backends, options: CreateAppOptions = {}): H
   if (backends.imageTransfer) app.route('/', imagesTransferRoutes(backends.imageTransfer));
   if (backends.auth) app.route('/', authRoutes(backends.auth));
   if (backends.containers) app.route('/', containersRoutes(backends.containers));
+  if (backends.containerOps) app.route('/', containerOpsRoutes(backends.containerOps));
+  if (backends.containerFiles) app.route('/', containerFilesRoutes(backends.containerFiles));
   if (backends.networks) app.route('/', networksRoutes(backends.networks));
   if (backends.exec) app.route('/', execRoutes(backends.exec));
   if (backends.volumes) app.route('/', volumesRoutes(backends.volumes));

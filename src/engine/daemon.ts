@@ -9,6 +9,8 @@ import { helperVersions, type ProgramVersion } from '../drivers/component-versio
 import type { EngineConfig } from '../ipc/engine-config.js';
 import { moduleLogger, setLogLevel } from '../log/index.js';
 import type { EventMessage } from '../types/index.js';
+import { ContainerFiles } from './containers/archive.js';
+import { ContainerOps } from './containers/container-ops.js';
 import { ContainerService } from './containers/container-service.js';
 import { ExecService } from './containers/exec-service.js';
 import { containersLayout } from './containers/paths.js';
@@ -54,6 +56,8 @@ export class Daemon implements Backends {
   readonly auth: AuthBackend;
   readonly containers: ContainerService;
   readonly exec: ExecService;
+  readonly containerOps: ContainerOps;
+  readonly containerFiles: ContainerFiles;
   readonly networksModule: NetworksModule;
   readonly networks: NetworksBackend;
   readonly volumes: VolumeService;
@@ -113,6 +117,11 @@ export class Daemon implements Backends {
       images: { resolve: async (ref) => (await this.imagesModule).service.resolve(ref) },
       driverName: async () => (await this.storageDriver()).name,
     });
+    this.containerFiles = new ContainerFiles({
+      containers: this.containers,
+      snapshotter: async () => (await this.imagesModule).snapshotter,
+    });
+    this.containerOps = new ContainerOps(this.containers);
     this.exec = new ExecService({
       containers: this.containers,
       layout: containersLayout(config.dataRoot, config.runtimeDir),

@@ -28,6 +28,7 @@ import {
   hostConfigOf,
   initialState,
 } from './record.js';
+import { RestartSupervisor } from './restart-supervisor.js';
 import { parseSignal } from './signals.js';
 import {
   cleanupRuntime,
@@ -55,6 +56,11 @@ export class ContainerService {
   private readonly byName = new Map<string, string>();
   private exitWatcher: FSWatcher | undefined;
   private readonly adopted = new Set<string>();
+  /** Restart policies: back-off timers and RestartCount (restart-supervisor.ts). */
+  readonly restarts = new RestartSupervisor(
+    (id) => this.byId.get(id),
+    (id) => this.start(id),
+  );
 
   constructor(private readonly o: ContainerServiceOptions) {}
 
@@ -151,13 +157,14 @@ export class ContainerService {
 
   async start(ref: string): Promise<void> {
     const c = this.get(ref);
+    const byPolicy = this.restarts.takePolicyStart(c.id);
     await c.locked(async () => {
       if (c.running) throw new NotModified(`container ${c.id} is already running`);
       if (c.removed || c.state.status === 'removing')
         throw new Conflict(`container ${c.id} is marked for removal and cannot be started`);
       let created: Awaited<ReturnType<typeof startContainer>>;
       try {
-        created = await startContainer(this.o, c);
+        created = await startContainer({ ...this.o, peer: (r) => this.get(r) }, c);
       } catch (err) {
         const { error, exitCode } = startError(err);
         c.state.error = error instanceof Error ? error.message : String(error);
@@ -175,6 +182,7 @@ export class ContainerService {
         startedAt: new Date().toISOString(),
         stoppedByUser: false,
         mounted: true,
+        restartCount: byPolicy ? (c.state.restartCount ?? 0) : 0,
       };
       await c.saveState();
       this.publish(c, 'start');
@@ -193,11 +201,13 @@ export class ContainerService {
     await cleanupRuntime(this.o, c);
     await c.saveState().catch(() => undefined);
     if (hostConfigOf(c.record).AutoRemove) await this.remove(c.id, { force: true }).catch(() => undefined);
+    else this.restarts.onExit(c);
   }
 
   async kill(ref: string, signalName?: string): Promise<void> {
     const c = this.get(ref);
     const signal = parseSignal(signalName, 'SIGKILL');
+    await this.restarts.cancel(c);
     if (!c.running) throw new Conflict(`Cannot kill container: ${ref}: container ${c.id} is not running`);
     c.state.stoppedByUser = true;
     await runcKill({ root: runtimeFolders(this.o.layout).runcRoot }, c.id, signal);
@@ -206,6 +216,7 @@ export class ContainerService {
 
   async stop(ref: string, options: { timeout?: number; signal?: string } = {}): Promise<void> {
     const c = this.get(ref);
+    await this.restarts.cancel(c);
     if (!c.running) throw new NotModified(`container ${c.id} is already stopped`);
     const config = configOf(c.record);
     const stopSignal = parseSignal(options.signal || config.StopSignal || 'SIGTERM');
@@ -254,6 +265,7 @@ export class ContainerService {
 
   async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const c = this.get(ref);
+    this.restarts.forget(c.id);
     if (c.running) {
       if (!options.force)
         throw new Conflict(
@@ -401,6 +413,7 @@ export class ContainerService {
       }
     }
     log.info({ containers: this.byId.size }, 'containers loaded');
+    this.restarts.atEngineStart([...this.byId.values()]);
   }
 
   private async adopt(c: LiveContainer): Promise<void> {
@@ -427,6 +440,7 @@ export class ContainerService {
 
   close(): void {
     this.exitWatcher?.close();
+    this.restarts.close();
   }
 }
 

@@ -3,6 +3,7 @@ import type { ContainerCreateRequest, HostConfig } from '../../types/container-c
 import { capabilitySet } from './capabilities.js';
 import { type ContainerImage, imageRuntimeConfig } from './image-lookup.js';
 import type { ContainerRecord, RecordConfig } from './record.js';
+import { parseRestartPolicy } from './restart-policy.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -88,8 +89,8 @@ function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
   if (logType && logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'local')
     throw new InvalidParameter(`logging driver "${logType}" is not supported by rootlessd`);
   const net = hc.NetworkMode ?? '';
-  if (net.startsWith('container:'))
-    throw new InvalidParameter('NetworkMode container:<id> is not supported by rootlessd yet');
+  if (net === 'container:')
+    throw new InvalidParameter('container mode networking requires a container id or name');
   if (req.Healthcheck && Object.keys(req.Healthcheck).length > 0) {
     // Accepted and stored; health checks are not run yet (see Warnings).
   }
@@ -111,8 +112,9 @@ export function buildRecord(
   capabilitySet({ privileged: hc.Privileged, capAdd: hc.CapAdd, capDrop: hc.CapDrop });
   const ic = imageRuntimeConfig(image);
   const warnings = limitWarnings(hc);
-  if (hc.RestartPolicy?.Name && hc.RestartPolicy.Name !== 'no')
-    warnings.push(`Restart policy "${hc.RestartPolicy.Name}" is stored but not applied yet by rootlessd.`);
+  const restartPolicy = parseRestartPolicy(hc.RestartPolicy);
+  if (hc.AutoRemove && restartPolicy.name !== 'no')
+    throw new InvalidParameter(`Conflicting options: cannot specify both --restart and --rm`);
   if (req.Healthcheck && Object.keys(req.Healthcheck).length > 0)
     warnings.push('Health checks are stored but not run yet by rootlessd.');
 

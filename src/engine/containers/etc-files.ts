@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import type { ContainerPaths } from './paths.js';
 
+/** slirp4netns's gateway: the host's loopback, as seen from the container network. */
+export const HOST_GATEWAY = '10.0.2.2';
+
 export interface EtcFilesInput {
   hostname: string;
   domainname?: string;
@@ -10,6 +13,8 @@ export interface EtcFilesInput {
   dnsOptions?: readonly string[];
   /** Default name server (slirp4netns's forwarder). */
   defaultDns: string;
+  /** The address `host-gateway` in extraHosts stands for (see docs/networking.md). */
+  hostGateway?: string;
   /** Whether the container shares the holder's network (then no own address line). */
   hostNetwork: boolean;
 }
@@ -26,8 +31,12 @@ export async function writeEtcFiles(paths: ContainerPaths, input: EtcFilesInput)
     'ff02::2\tip6-allrouters',
   ];
   for (const entry of input.extraHosts ?? []) {
-    const i = entry.indexOf(':');
-    if (i > 0) hosts.push(`${entry.slice(i + 1)}\t${entry.slice(0, i)}`);
+    const eq = entry.indexOf('=');
+    const colon = entry.indexOf(':');
+    const i = eq > 0 && (colon < 0 || eq < colon) ? eq : colon;
+    if (i <= 0) continue;
+    const ip = entry.slice(i + 1);
+    hosts.push(`${ip === 'host-gateway' ? (input.hostGateway ?? HOST_GATEWAY) : ip}\t${entry.slice(0, i)}`);
   }
   if (!input.hostNetwork)
     hosts.push(`127.0.1.1\t${fqdn === input.hostname ? fqdn : `${fqdn} ${input.hostname}`}`);

@@ -1,8 +1,9 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { type ConmonCreated, startConmon } from '../../drivers/conmon.js';
 import { mountAll, unmount } from '../../drivers/mount.js';
 import { runcBinary, runcDelete, runcStart } from '../../drivers/runc.js';
+import { Conflict, InvalidParameter } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import type { Snapshotter } from '../layers/types.js';
 import type { LiveNetworking } from '../networks/from-container.js';
@@ -28,6 +29,22 @@ export interface RuntimeContext {
   networking?: LiveNetworking;
   /** Volumes and mounts (Binds, Mounts, the image's volumes). */
   volumes?: VolumeService;
+  /** Another container by id or name (for NetworkMode container:<ref>; throws NotFound). */
+  peer?: (ref: string) => LiveContainer;
+}
+
+/** NetworkMode container:<ref>: the running container whose network namespace is joined. */
+function joinedPeer(ctx: RuntimeContext, c: LiveContainer, mode: string): LiveContainer | undefined {
+  if (!mode.startsWith('container:')) return undefined;
+  const ref = mode.slice('container:'.length);
+  if (!ctx.peer) throw new InvalidParameter('container mode networking is not available here');
+  const peer = ctx.peer(ref);
+  if (peer.id === c.id) throw new InvalidParameter('cannot join own network namespace');
+  if (!peer.running || !peer.state.pid)
+    throw new Conflict(
+      `cannot join network namespace of a non running container: container ${peer.id} is not running`,
+    );
+  return peer;
 }
 
 /** The network namespace a NetworkMode asks for. */
@@ -68,7 +85,10 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
   await mountRootfs(ctx, c);
   c.state.mounted = true;
   try {
-    const network = networkPlacement(hc.NetworkMode ?? 'bridge', ctx.holderPid);
+    const peer = joinedPeer(ctx, c, hc.NetworkMode ?? 'bridge');
+    const network: NetworkPlacement = peer
+      ? { kind: 'join', path: `/proc/${peer.state.pid}/ns/net` }
+      : networkPlacement(hc.NetworkMode ?? 'bridge', ctx.holderPid);
     const prepared = await ctx.networking?.prepare(c);
     await writeEtcFiles(c.paths, {
       hostname: config.Hostname ?? c.id.slice(0, 12),
@@ -80,6 +100,10 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       defaultDns: prepared?.nameserver ?? ctx.defaultDns,
       hostNetwork: network.kind === 'join',
     });
+    // Sharing a network namespace shares its hostname, hosts and resolv.conf, as Docker does.
+    if (peer)
+      for (const f of ['hostname', 'hosts', 'resolvConf'] as const)
+        await copyFile(peer.paths[f], c.paths[f]).catch(() => undefined);
     const user = await resolveUser(c.paths.rootfs, config.User ?? '', hc.GroupAdd ?? []);
     if (config.WorkingDir) {
       const dir = join(c.paths.rootfs, normalize(`/${config.WorkingDir}`));
@@ -90,8 +114,12 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       await mkdir(join(c.paths.rootfs, 'etc'), { recursive: true }).catch(() => undefined);
       await readFile(p).catch(() => writeFile(p, '').catch(() => undefined));
     }
+    const peerConfig = peer ? configOf(peer.record) : undefined;
     const spec = buildSpec({
-      config,
+      // The joined namespace's host name, as Docker does.
+      config: peerConfig
+        ? { ...config, Hostname: peerConfig.Hostname, Domainname: peerConfig.Domainname }
+        : config,
       hostConfig: hc,
       paths: c.paths,
       user,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Socket as DgramSocket } from 'node:dgram';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { Forbidden, InvalidParameter, isRootlessdError, NotFound } from '../../errdefs/index.js';
@@ -16,6 +17,7 @@ import type { ContainerNets, ContainerNetWish, EndpointRecord, NetworkRecord } f
 import type { NetworkCore } from './network-service.js';
 import { portRequests } from './port-bindings.js';
 import { bindHostPort, startTcpRelay, type TcpRelay } from './port-relay.js';
+import { bindHostUdpPort, startUdpRelay, type UdpRelay } from './udp-relay.js';
 import { containerSettingsView, type PublishedPort, portSummaries } from './views.js';
 
 const log = moduleLogger('networks.endpoints');
@@ -23,7 +25,8 @@ const log = moduleLogger('networks.endpoints');
 interface Running {
   pid: number;
   servers: Array<{ server: Server; containerPort: number; proto: string; hostIp: string; hostPort: number }>;
-  relays: TcpRelay[];
+  udp: Array<{ socket: DgramSocket; containerPort: number }>;
+  relays: Array<TcpRelay | UdpRelay>;
   published: PublishedPort[];
 }
 
@@ -126,6 +129,8 @@ export class Endpoints implements ContainerNetworking {
   }
 
   async prepare(c: NetContainer, restoring = false): Promise<PreparedNetwork> {
+    // Joining another container's namespace: nothing of its own to set up.
+    if (c.networkMode.startsWith('container:')) return {};
     const nets = await this.wishesOf(c);
     this.wishes.set(c.id, nets);
     await this.core.o.store.saveContainer(c.id, nets);
@@ -138,14 +143,22 @@ export class Endpoints implements ContainerNetworking {
     if (requests.length && bridged.length === 0 && !restoring) {
       log.info({ id: c.id }, 'published ports ignored: the container is not on a bridge network');
     }
-    const run: Running = { pid: 0, servers: [], relays: [], published: [] };
+    const run: Running = { pid: 0, servers: [], udp: [], relays: [], published: [] };
     if (bridged.length > 0) {
       try {
         for (const r of requests) {
-          if (r.proto !== 'tcp')
-            throw new InvalidParameter(
-              `publishing ${r.proto} ports is not supported by rootlessd yet (${r.containerPort}/${r.proto})`,
-            );
+          if (r.proto === 'udp') {
+            const socket = await this.bindFirstFreeUdp(r.hostIp, r.hostPortFrom, r.hostPortTo, c.name);
+            const hostPort = socket.address().port;
+            run.udp.push({ socket, containerPort: r.containerPort });
+            run.published.push({
+              containerPort: r.containerPort,
+              proto: r.proto,
+              hostIp: r.hostIp,
+              hostPort,
+            });
+            continue;
+          }
           const server = await this.bindFirstFree(r.hostIp, r.hostPortFrom, r.hostPortTo, c.name);
           const addr = server.address();
           const hostPort = typeof addr === 'object' && addr ? addr.port : 0;
@@ -160,6 +173,7 @@ export class Endpoints implements ContainerNetworking {
         }
       } catch (err) {
         for (const s of run.servers) s.server.close();
+        for (const u of run.udp) u.socket.close();
         throw err;
       }
     }
@@ -181,9 +195,27 @@ export class Endpoints implements ContainerNetworking {
     throw lastErr;
   }
 
+  private async bindFirstFreeUdp(
+    hostIp: string,
+    from: number,
+    to: number,
+    name: string,
+  ): Promise<DgramSocket> {
+    if (from === to) return bindHostUdpPort(hostIp, from, name);
+    let lastErr: unknown;
+    for (let p = from; p <= to; p++) {
+      try {
+        return await bindHostUdpPort(hostIp, p, name);
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    throw lastErr;
+  }
+
   async attach(c: NetContainer, pid: number): Promise<void> {
     const nets = await this.wishesOf(c);
-    const run = this.running.get(c.id) ?? { pid, servers: [], relays: [], published: [] };
+    const run = this.running.get(c.id) ?? { pid, servers: [], udp: [], relays: [], published: [] };
     run.pid = pid;
     this.running.set(c.id, run);
     let index = 0;
@@ -214,6 +246,15 @@ export class Endpoints implements ContainerNetworking {
       });
       run.relays.push(relay);
     }
+    for (const u of run.udp.splice(0))
+      run.relays.push(
+        startUdpRelay({
+          socket: u.socket,
+          holderPid: this.o.holderPid,
+          target: target.ipv4,
+          targetPort: u.containerPort,
+        }),
+      );
   }
 
   /** One endpoint: address, veth pair, routes; recorded on the network. */
@@ -275,9 +316,29 @@ export class Endpoints implements ContainerNetworking {
     return e;
   }
 
-  /** `--link name:alias`: per-source DNS names on the networks both containers share. */
+  /**
+   * Per-source DNS names: a container on several user-defined networks resolves the names of
+   * all of them through the one server in its resolv.conf; `--link name:alias` on the networks
+   * both containers share.
+   */
   private addLinks(): (config: DnsAgentConfig) => void {
     return (config) => {
+      const serverOf = (n: NetworkRecord) => config.servers.find((s) => s.address === n.ipam[0]?.gateway);
+      const bridges = this.core.bridges();
+      for (const n of bridges) {
+        const server = serverOf(n);
+        if (!server) continue;
+        for (const [cid, e] of Object.entries(n.endpoints)) {
+          for (const m of bridges) {
+            const other = m.id === n.id || !m.endpoints[cid] ? undefined : serverOf(m);
+            if (!other) continue;
+            const mine = server.perSource[e.ipv4] ?? {};
+            for (const [name, ips] of Object.entries(other.records))
+              if (!server.records[name]) mine[name] ??= ips;
+            server.perSource[e.ipv4] = mine;
+          }
+        }
+      }
       for (const n of this.core.bridges()) {
         const server = config.servers.find((s) => s.address === n.ipam[0]?.gateway);
         if (!server) continue;
@@ -302,6 +363,7 @@ export class Endpoints implements ContainerNetworking {
     this.running.delete(containerId);
     for (const r of run?.relays ?? []) await r.close().catch(() => undefined);
     for (const s of run?.servers ?? []) s.server.close();
+    for (const u of run?.udp ?? []) u.socket.close();
     await this.core
       .locked(async () => {
         for (const n of this.core.byId.values()) {

@@ -1,0 +1,151 @@
+/**
+ * Container benchmark (issue 5): with the real docker CLI (run as the test user, spawned with its
+ * uid/gid directly) against a daemon started by test/helpers, busybox pulled from a local registry:
+ *   - `docker run --rm --network none busybox true`, and with the default bridge network (median of N)
+ *   - 20 × `docker run -d busybox sleep 600`, 4 at a time (total wall time)
+ *   - `docker ps -a` with 100 containers made by `docker create` (median of 10)
+ *   - `docker exec C true` (median of N)
+ *   - idle memory of the whole daemon tree (VmRSS of every process, listed)
+ * Writes bench/results/run.json.   Run: node scripts/bench.mjs run   (BENCH_RUNS=20 by default)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pushBusybox } from '../../test/fixtures/images.js';
+import { startRegistry } from '../../test/fixtures/registry.js';
+import { type Daemon, sleep, startDaemon } from '../../test/helpers/index.js';
+import { cli, cliOk, machine, median, type ProcMemory, procMemory, round, timed } from './cli.js';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const PS_CONTAINERS = 100;
+const PS_RUNS = 10;
+const DETACHED = 20;
+const PARALLEL = 4;
+
+/** Runs fn(i) for i in [0, n) with at most `width` at a time. */
+async function pool(n: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < n; i = next++) await fn(i);
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+}
+
+async function samples(n: number, args: readonly string[], d: Daemon): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((await cliOk(d, args)).ms);
+  return out;
+}
+
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { medianMs: round(median(xs)), minMs: round(s[0] ?? 0), maxMs: round(s.at(-1) ?? 0), n: xs.length };
+}
+
+function roleOf(d: Daemon, pid: number): string {
+  const p = d.pids();
+  if (pid === p.launcher || pid === d.launcherPid) return 'launcher';
+  if (pid === p.holder) return 'holder';
+  if (pid === p.engine) return 'engine';
+  if (pid === p.slirp) return 'slirp4netns';
+  for (const [name, q] of Object.entries(p.others)) if (q === pid) return name;
+  const cmd = procMemory(pid)?.cmdline ?? '';
+  if (cmd.includes('dns-agent')) return 'dns-agent';
+  if (cmd.includes('conmon')) return 'conmon';
+  return 'helper';
+}
+
+const registry = await startRegistry();
+await pushBusybox(registry);
+const image = `${registry.host}/library/busybox`;
+const daemon = await startDaemon();
+const figures: Record<string, unknown> = {};
+try {
+  await cliOk(daemon, ['pull', image]);
+  await cliOk(daemon, ['tag', image, 'busybox']);
+  // Warm-up (page cache, first bridge set-up), not counted.
+  for (const net of ['none', 'bridge'])
+    await cliOk(daemon, ['run', '--rm', '--network', net, 'busybox', 'true']);
+
+  const none = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
+  const bridge = ['run', '--rm', 'busybox', 'true'];
+  figures.runRmNetworkNone = {
+    command: `docker ${none.join(' ')}`,
+    ...stats(await samples(RUNS, none, daemon)),
+  };
+  console.log('run --rm --network none', figures.runRmNetworkNone);
+  figures.runRmBridge = {
+    command: `docker ${bridge.join(' ')}`,
+    ...stats(await samples(RUNS, bridge, daemon)),
+  };
+  console.log('run --rm (bridge)', figures.runRmBridge);
+
+  const each: number[] = [];
+  const wall = await timed(() =>
+    pool(DETACHED, PARALLEL, async (i) => {
+      each.push((await cliOk(daemon, ['run', '-d', '--name', `bench-d${i}`, 'busybox', 'sleep', '600'])).ms);
+    }),
+  );
+  figures.runDetachedParallel = {
+    command: `${DETACHED} × docker run -d --name bench-dN busybox sleep 600, ${PARALLEL} at a time`,
+    totalWallMs: round(wall),
+    perCommand: stats(each),
+  };
+  console.log('run -d ×20 /4', figures.runDetachedParallel);
+
+  const execArgs = ['exec', 'bench-d0', 'true'];
+  await cliOk(daemon, execArgs);
+  figures.execTrue = {
+    command: `docker ${execArgs.join(' ')}`,
+    ...stats(await samples(RUNS, execArgs, daemon)),
+  };
+  console.log('exec true', figures.execTrue);
+
+  await cliOk(daemon, ['rm', '-f', ...Array.from({ length: DETACHED }, (_, i) => `bench-d${i}`)]);
+
+  await pool(PS_CONTAINERS, PARALLEL, (i) =>
+    cliOk(daemon, ['create', '--name', `bench-c${i}`, 'busybox', 'true']),
+  );
+  const psArgs = ['ps', '-a'];
+  const listed = (await cliOk(daemon, psArgs)).stdout.trim().split('\n').length - 1;
+  figures.psAll = {
+    command: `docker ps -a (${listed} containers, made with docker create)`,
+    ...stats(await samples(PS_RUNS, psArgs, daemon)),
+  };
+  console.log('ps -a', figures.psAll);
+  await cliOk(daemon, ['rm', '-f', ...Array.from({ length: PS_CONTAINERS }, (_, i) => `bench-c${i}`)]);
+
+  // Idle: no containers, nothing in flight for a few seconds.
+  await sleep(5000);
+  const procs = daemon
+    .processes()
+    .map((pid) => procMemory(pid))
+    .filter((p): p is ProcMemory => p !== undefined)
+    .map((p) => ({ role: roleOf(daemon, p.pid), ...p }));
+  const totalKiB = procs.reduce((a, p) => a + p.vmRssKiB, 0);
+  figures.idleMemory = {
+    how: 'sum of VmRSS (/proc/PID/status) of the launcher, its descendants and every process named by a pid file, after all containers were removed and 5 s idle',
+    totalMiB: round(totalKiB / 1024),
+    processes: procs.map((p) => ({ ...p, vmRssMiB: round(p.vmRssKiB / 1024) })),
+  };
+  console.log('idle memory', figures.idleMemory);
+} finally {
+  await cli(daemon, ['rm', '-f', ...Array.from({ length: DETACHED }, (_, i) => `bench-d${i}`)]).catch(
+    () => {},
+  );
+  await daemon.stop();
+  await registry.stop();
+}
+const summary = {
+  bench: 'run',
+  cli: 'docker CLI 28 (/usr/local/bin/docker), spawned with the test user uid/gid',
+  image: 'busybox (test/fixtures, local registry)',
+  runs: RUNS,
+  ...figures,
+  machine: machine(),
+  at: new Date().toISOString(),
+};
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results', 'run.json'), `${JSON.stringify(summary, null, 2)}\n`);
+console.log(JSON.stringify(summary, null, 2));
