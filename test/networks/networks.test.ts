@@ -126,8 +126,10 @@ describe('docker network: bridges, DNS, isolation, published ports', () => {
       '--rm',
       '--network',
       'back',
+      // Isolation drops packets, so wget would wait for ever: bound it with timeout (busybox's
+      // `wget -T` crashes on this build). --init so that wget is not PID 1, which ignores SIGTERM.
+      '--init',
       image,
-      // busybox's `wget -T` crashes (exit 139) on this build: bound the attempt with timeout.
       'timeout',
       '3',
       'wget',
