@@ -8,7 +8,7 @@ import { mountFuseOverlayfs } from './fuse-overlayfs.js';
  * mount point itself).
  */
 export interface MountSpec {
-  type: 'overlay' | 'fuse-overlayfs' | 'bind';
+  type: 'overlay' | 'fuse-overlayfs' | 'bind' | 'tmpfs';
   source: string;
   options: string[];
   target?: string;
@@ -20,6 +20,12 @@ async function mountOne(spec: MountSpec, target: string, signal?: AbortSignal): 
   switch (spec.type) {
     case 'overlay':
       await run('mount', ['-t', 'overlay', '-o', spec.options.join(','), spec.source, target], {
+        timeoutMs: TIMEOUT_MS,
+        signal,
+      });
+      return;
+    case 'tmpfs':
+      await run('mount', ['-t', 'tmpfs', '-o', spec.options.join(','), spec.source, target], {
         timeoutMs: TIMEOUT_MS,
         signal,
       });

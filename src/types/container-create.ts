@@ -53,7 +53,15 @@ export const HostConfigSchema = z.looseObject({
   IpcMode: z.string().nullish(),
   UTSMode: z.string().nullish(),
   UsernsMode: z.string().nullish(),
-  Devices: z.array(z.looseObject({})).nullish(),
+  Devices: z
+    .array(
+      z.looseObject({
+        PathOnHost: z.string(),
+        PathInContainer: z.string().nullish(),
+        CgroupPermissions: z.string().nullish(),
+      }),
+    )
+    .nullish(),
   Sysctls: StrMap,
   Ulimits: z.array(z.looseObject({ Name: z.string(), Soft: z.number(), Hard: z.number() })).nullish(),
 });

@@ -334,6 +334,10 @@ export class ContainerService {
         c.record.imageId === a ||
         c.record.imageId.replace(/^sha256:/, '').startsWith(a) ||
         c.record.image === `${a}:latest`,
+      (c) => ({
+        mounts: this.o.volumes?.mountPoints(c.id) ?? [],
+        networks: this.o.networking?.settings(c).Networks ?? {},
+      }),
     );
     let all = [...this.byId.values()].sort((a, b) => (a.record.created < b.record.created ? 1 : -1));
     if (!options.all && !options.filters.status?.length) all = all.filter((c) => c.running);

@@ -52,7 +52,25 @@ test('resource limits are discarded with Docker warnings, not refused', () => {
 test('PATH defaults when the image has none; unsupported options are refused', () => {
   const { record } = buildRecord({ Image: 'bb', Cmd: ['true'] }, { id: 'sha256:1', config: {} }, ids);
   assert.ok((record.config.Env as string[]).some((e) => e.startsWith('PATH=/usr/local/sbin')));
-  assert.throws(() => buildRecord({ Image: 'bb', HostConfig: { PidMode: 'host' } }, image, ids), /PidMode/);
+  assert.throws(
+    () => buildRecord({ Image: 'bb', HostConfig: { PidMode: 'nope' } }, image, ids),
+    /invalid PID mode: nope/,
+  );
+  assert.throws(
+    () => buildRecord({ Image: 'bb', Hostname: 'h', HostConfig: { UTSMode: 'host' } }, image, ids),
+    /conflicting options: hostname and the UTS mode/,
+  );
+  assert.throws(
+    () => buildRecord({ Image: 'bb', HostConfig: { UTSMode: 'container:x' } }, image, ids),
+    /invalid UTS mode/,
+  );
+  assert.throws(
+    () => buildRecord({ Image: 'bb', HostConfig: { Devices: [{ PathOnHost: 'dev/x' }] } }, image, ids),
+    /not an absolute path/,
+  );
+  assert.doesNotThrow(() =>
+    buildRecord({ Image: 'bb', HostConfig: { PidMode: 'host', IpcMode: 'container:web' } }, image, ids),
+  );
 });
 
 test('capabilities: defaults, add, drop, ALL', () => {

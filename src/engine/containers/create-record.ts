@@ -1,7 +1,9 @@
 import { InvalidParameter } from '../../errdefs/index.js';
 import type { ContainerCreateRequest, HostConfig } from '../../types/container-create.js';
 import { capabilitySet } from './capabilities.js';
+import { validateDeviceMapping } from './devices.js';
 import { type ContainerImage, imageRuntimeConfig } from './image-lookup.js';
+import { validateNamespaceModes } from './namespace-modes.js';
 import type { ContainerRecord, RecordConfig } from './record.js';
 import { parseRestartPolicy } from './restart-policy.js';
 
@@ -75,16 +77,10 @@ function limitWarnings(hc: HostConfig): string[] {
 
 /** Options rootlessd cannot honour yet: a clear 400 rather than silent ignoring. */
 function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
-  const mode = (m: string | null | undefined, what: string) => {
-    if (m && m !== 'private' && m !== 'shareable' && m !== '')
-      throw new InvalidParameter(`${what} "${m}" is not supported by rootlessd yet`);
-  };
-  mode(hc.PidMode, 'PidMode');
-  mode(hc.IpcMode, 'IpcMode');
-  mode(hc.UTSMode, 'UTSMode');
+  validateNamespaceModes(hc, req.Hostname);
   if (hc.UsernsMode)
     throw new InvalidParameter(`UsernsMode "${hc.UsernsMode}" is not supported by rootlessd`);
-  if (hc.Devices?.length) throw new InvalidParameter('HostConfig.Devices is not supported by rootlessd yet');
+  for (const d of hc.Devices ?? []) validateDeviceMapping(d);
   const logType = hc.LogConfig?.Type;
   if (logType && logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'local')
     throw new InvalidParameter(`logging driver "${logType}" is not supported by rootlessd`);

@@ -1,6 +1,7 @@
 import { InvalidParameter } from '../../errdefs/index.js';
 import type { HostConfig } from '../../types/container-create.js';
 import type { ResolvedUser } from './container-user.js';
+import { type NamespaceModes, type NamespacePlacement, PRIVATE_NAMESPACES } from './namespace-modes.js';
 import type { ContainerPaths } from './paths.js';
 import type { RecordConfig } from './record.js';
 import { ociSeccomp, type SeccompProfile } from './seccomp.js';
@@ -39,9 +40,13 @@ export interface SpecInput {
   seccomp: SeccompProfile | undefined;
   /** Binds, Mounts and volumes as the volumes module resolved them (replaces parsing Binds). */
   userMounts?: OciMount[];
+  /** PidMode, IpcMode, UTSMode as resolved at start (private when absent). */
+  namespaces?: NamespaceModes;
+  /** HostConfig.Devices as bind mounts of the host's nodes (no mknod in a user namespace). */
+  devices?: OciMount[];
 }
 
-interface OciMount {
+export interface OciMount {
   destination: string;
   type: string;
   source: string;
@@ -91,8 +96,53 @@ function mounts(input: SpecInput): OciMount[] {
           source: '/sys',
           options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
         };
+  const ns = input.namespaces ?? PRIVATE_NAMESPACES;
+  // A new procfs needs a pid namespace owned by our user namespace; the host's is bound instead.
+  const proc: OciMount =
+    ns.pid.kind === 'host'
+      ? {
+          destination: '/proc',
+          type: 'bind',
+          source: '/proc',
+          options: ['rbind', 'nosuid', 'noexec', 'nodev'],
+        }
+      : { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] };
+  const mqueue: OciMount =
+    ns.ipc.kind === 'host'
+      ? {
+          destination: '/dev/mqueue',
+          type: 'bind',
+          source: '/dev/mqueue',
+          options: ['rbind', 'nosuid', 'noexec', 'nodev'],
+        }
+      : {
+          destination: '/dev/mqueue',
+          type: 'mqueue',
+          source: 'mqueue',
+          options: ['nosuid', 'noexec', 'nodev'],
+        };
+  const shmBind = ns.ipc.kind === 'host' ? '/dev/shm' : ns.shmSource;
+  const shmMount: OciMount[] = ns.noShm
+    ? []
+    : shmBind
+      ? [
+          {
+            destination: '/dev/shm',
+            type: 'bind',
+            source: shmBind,
+            options: ['rbind', 'nosuid', 'noexec', 'nodev'],
+          },
+        ]
+      : [
+          {
+            destination: '/dev/shm',
+            type: 'tmpfs',
+            source: 'shm',
+            options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`],
+          },
+        ];
   const list: OciMount[] = [
-    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    proc,
     {
       destination: '/dev',
       type: 'tmpfs',
@@ -101,13 +151,8 @@ function mounts(input: SpecInput): OciMount[] {
     },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ptsOptions },
     sys,
-    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    {
-      destination: '/dev/shm',
-      type: 'tmpfs',
-      source: 'shm',
-      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`],
-    },
+    mqueue,
+    ...shmMount,
     {
       destination: '/etc/resolv.conf',
       type: 'bind',
@@ -124,6 +169,7 @@ function mounts(input: SpecInput): OciMount[] {
   ];
   if (hc.Init)
     list.push({ destination: INIT_PATH, type: 'bind', source: INIT_BINARY, options: ['rbind', 'ro'] });
+  list.push(...(input.devices ?? []));
   if (input.userMounts) list.push(...input.userMounts);
   else for (const b of hc.Binds ?? []) list.push(parseBind(b));
   list.push(...tmpfsMounts(hc.Tmpfs ?? {}));
@@ -152,10 +198,13 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   const caps = input.capabilities;
   const env = [...config.Env];
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+  const ns = input.namespaces ?? PRIVATE_NAMESPACES;
+  const entry = (type: string, p: NamespacePlacement) =>
+    p.kind === 'host' ? [] : p.kind === 'join' ? [{ type, path: p.path }] : [{ type }];
   const namespaces: Array<{ type: string; path?: string }> = [
-    { type: 'pid' },
-    { type: 'ipc' },
-    { type: 'uts' },
+    ...entry('pid', ns.pid),
+    ...entry('ipc', ns.ipc),
+    ...entry('uts', ns.uts),
     { type: 'mount' },
     input.network.kind === 'own' ? { type: 'network' } : { type: 'network', path: input.network.path },
   ];
@@ -189,8 +238,10 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
       noNewPrivileges: sec.noNewPrivileges,
     },
     root: { path: input.paths.rootfs, readonly: Boolean(hc.ReadonlyRootfs) },
-    hostname: config.Hostname ?? '',
-    ...(config.Domainname ? { domainname: config.Domainname } : {}),
+    // A shared UTS namespace keeps its owner's names: runc refuses a hostname without its own.
+    ...(ns.uts.kind === 'own'
+      ? { hostname: config.Hostname ?? '', ...(config.Domainname ? { domainname: config.Domainname } : {}) }
+      : {}),
     mounts: mounts(input),
     linux,
   };

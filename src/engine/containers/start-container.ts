@@ -10,8 +10,10 @@ import type { LiveNetworking } from '../networks/from-container.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { capabilitySet } from './capabilities.js';
 import { resolveUser } from './container-user.js';
+import { deviceMounts } from './devices.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { LiveContainer } from './live-container.js';
+import { type NamespaceModes, type PeerProcess, resolveNamespaceModes } from './namespace-modes.js';
 import { buildSpec, type NetworkPlacement } from './oci-spec.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
 import { configOf, hostConfigOf } from './record.js';
@@ -45,6 +47,42 @@ function joinedPeer(ctx: RuntimeContext, c: LiveContainer, mode: string): LiveCo
       `cannot join network namespace of a non running container: container ${peer.id} is not running`,
     );
   return peer;
+}
+
+async function namespaceModes(ctx: RuntimeContext, c: LiveContainer): Promise<NamespaceModes> {
+  const hc = hostConfigOf(c.record);
+  const modes = resolveNamespaceModes(hc, c.id, (ref) => peerProcess(ctx, ref));
+  if (hc.IpcMode !== 'shareable') return modes;
+  return { ...modes, shmSource: await mountShareableShm(c, hc.ShmSize || 64 * 1024 * 1024) };
+}
+
+/** Another container for PidMode/IpcMode/UTSMode container:<ref>. */
+function peerProcess(ctx: RuntimeContext, ref: string): PeerProcess {
+  if (!ctx.peer) throw new InvalidParameter('container namespace modes are not available here');
+  const p = ctx.peer(ref);
+  return {
+    id: p.id,
+    running: p.running,
+    pid: p.state.pid ?? 0,
+    shareableIpc: hostConfigOf(p.record).IpcMode === 'shareable',
+    shmPath: shareableShm(p),
+  };
+}
+
+/** Where a shareable-IPC container's /dev/shm tmpfs is mounted (in the engine's mounts). */
+function shareableShm(c: LiveContainer): string {
+  return join(c.paths.bundle, 'shm');
+}
+
+/** IpcMode shareable: /dev/shm is a tmpfs of the engine's so that others can bind it. */
+async function mountShareableShm(c: LiveContainer, size: number): Promise<string> {
+  const dir = shareableShm(c);
+  await mkdir(dir, { recursive: true });
+  await mountAll(
+    [{ type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${size}`] }],
+    dir,
+  );
+  return dir;
 }
 
 /** The network namespace a NetworkMode asks for. */
@@ -128,6 +166,8 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       singleId: ctx.singleId,
       seccomp: await loadDefaultSeccomp(),
       userMounts: await ctx.volumes?.prepare(c.id, c.paths.rootfs),
+      namespaces: await namespaceModes(ctx, c),
+      devices: await deviceMounts(hc.Devices ?? []),
     });
     await writeFile(c.paths.spec, JSON.stringify(spec));
     const created = await startConmon({
@@ -171,6 +211,8 @@ export async function cleanupRuntime(ctx: RuntimeContext, c: LiveContainer): Pro
   await runcDelete({ root: folders.runcRoot }, c.id, true).catch(() => undefined);
   await ctx.networking?.release(c.id);
   if (c.state.mounted) ctx.volumes?.unmounted(c.id);
+  if (hostConfigOf(c.record).IpcMode === 'shareable')
+    await unmount(shareableShm(c), { lazy: true }).catch(() => undefined);
   await unmount(c.paths.rootfs).catch(async () => {
     await unmount(c.paths.rootfs, { lazy: true }).catch(() => undefined);
   });

@@ -1,0 +1,51 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { InvalidParameter } from '../../errdefs/index.js';
+import type { OciMount } from './oci-spec.js';
+
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer?: string | null;
+  CgroupPermissions?: string | null;
+}
+
+/** Create-time syntax checks (Docker's messages). */
+export function validateDeviceMapping(d: DeviceMapping): void {
+  if (!isAbsolute(d.PathOnHost)) throw new InvalidParameter(`${d.PathOnHost} is not an absolute path`);
+  if (d.PathInContainer && !isAbsolute(d.PathInContainer))
+    throw new InvalidParameter(`${d.PathInContainer} is not an absolute path`);
+  const perms = d.CgroupPermissions ?? 'rwm';
+  if (!/^[rwm]{1,3}$/.test(perms) || new Set(perms).size !== perms.length)
+    throw new InvalidParameter(`invalid device mode: ${perms}`);
+}
+
+/**
+ * A user namespace cannot mknod, so each device (or folder of devices) of the host is
+ * bind-mounted at its place in the container, as rootless Podman does. Whether the container
+ * can open it is up to the node's own permissions on the host; no device cgroup is set (no
+ * cgroup delegation), so `CgroupPermissions` is checked but not enforced beyond `ro` when the
+ * permissions lack `w`.
+ */
+export async function deviceMounts(devices: readonly DeviceMapping[]): Promise<OciMount[]> {
+  const out: OciMount[] = [];
+  for (const d of devices) {
+    const st = await stat(d.PathOnHost).catch((err: NodeJS.ErrnoException) => {
+      const why = err.code === 'ENOENT' ? 'no such file or directory' : err.message;
+      throw new InvalidParameter(
+        `error gathering device information while adding custom device "${d.PathOnHost}": ${why}`,
+      );
+    });
+    if (!st.isCharacterDevice() && !st.isBlockDevice() && !st.isDirectory())
+      throw new InvalidParameter(
+        `error gathering device information while adding custom device "${d.PathOnHost}": not a device node`,
+      );
+    const writable = (d.CgroupPermissions ?? 'rwm').includes('w');
+    out.push({
+      destination: d.PathInContainer || d.PathOnHost,
+      type: 'bind',
+      source: d.PathOnHost,
+      options: ['rbind', 'nosuid', writable ? 'rw' : 'ro'],
+    });
+  }
+  return out;
+}

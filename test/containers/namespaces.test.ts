@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { pushBusybox } from '../fixtures/images.js';
+import { type Registry, startRegistry } from '../fixtures/registry.js';
+import { type Daemon, docker, dockerOk, socketRequest, startDaemon } from '../helpers/index.js';
+
+/** --pid, --ipc, --uts, --device and the ps filters that look at mounts, networks and ports. */
+
+let d: Daemon;
+let registry: Registry;
+let bb: string;
+const NET = ['--network', 'none'];
+
+before(async () => {
+  registry = await startRegistry();
+  bb = `${registry.host}/library/busybox:latest`;
+  await pushBusybox(registry);
+  d = await startDaemon();
+  await dockerOk(d, ['pull', bb]);
+});
+after(async () => {
+  await d?.stop();
+  await registry?.stop();
+});
+
+describe('namespace modes and devices', () => {
+  test('--pid container: sees the other container; --pid host sees the host', async () => {
+    await dockerOk(d, ['run', '-d', '--name', 'pidowner', ...NET, bb, 'sleep', '1000']);
+    const shared = await dockerOk(d, [
+      'run',
+      '--rm',
+      ...NET,
+      '--pid',
+      'container:pidowner',
+      bb,
+      'ps',
+      '-o',
+      'args',
+    ]);
+    assert.match(shared, /sleep 1000/);
+    const own = await dockerOk(d, ['run', '--rm', ...NET, bb, 'ps', '-o', 'args']);
+    assert.doesNotMatch(own, /sleep 1000/);
+    // The host's pid namespace: pid 1 is the host's init, not the container's command.
+    const host = await dockerOk(d, [
+      'run',
+      '--rm',
+      ...NET,
+      '--pid',
+      'host',
+      bb,
+      'sh',
+      '-c',
+      'cat /proc/1/cmdline | tr "\\0" " "; echo; echo self=$$',
+    ]);
+    assert.doesNotMatch(host.split('\n')[0] ?? '', /^sh /);
+    assert.doesNotMatch(host, /self=1$/m);
+    await dockerOk(d, ['stop', '-t', '0', 'pidowner']);
+    const stopped = await docker(d, ['run', '--rm', ...NET, '--pid', 'container:pidowner', bb, 'true']);
+    assert.notEqual(stopped.exitCode, 0);
+    assert.match(stopped.stderr, /cannot join PID of a non running container/);
+    await dockerOk(d, ['rm', 'pidowner']);
+  });
+
+  test('--ipc container: shares /dev/shm; --uts host keeps the host name; bad modes are refused', async () => {
+    await dockerOk(d, [
+      'run',
+      '-d',
+      '--name',
+      'ipcowner',
+      ...NET,
+      '--ipc',
+      'shareable',
+      bb,
+      'sh',
+      '-c',
+      'echo shared > /dev/shm/x; sleep 1000',
+    ]);
+    let seen = '';
+    for (let i = 0; i < 50 && seen.trim() !== 'shared'; i++) {
+      const r = await docker(d, [
+        'run',
+        '--rm',
+        ...NET,
+        '--ipc',
+        'container:ipcowner',
+        bb,
+        'cat',
+        '/dev/shm/x',
+      ]);
+      seen = r.stdout;
+    }
+    assert.equal(seen.trim(), 'shared');
+    const none = await dockerOk(d, [
+      'run',
+      '--rm',
+      ...NET,
+      '--ipc',
+      'none',
+      bb,
+      'sh',
+      '-c',
+      'test -d /dev/shm && echo has || echo none',
+    ]);
+    assert.equal(none.trim(), 'none');
+    await dockerOk(d, ['rm', '-f', 'ipcowner']);
+    const hostName = (await dockerOk(d, ['run', '--rm', ...NET, '--uts', 'host', bb, 'hostname'])).trim();
+    const own = (await dockerOk(d, ['run', '--rm', ...NET, bb, 'hostname'])).trim();
+    assert.notEqual(hostName, own);
+    assert.match(own, /^[0-9a-f]{12}$/);
+    // The CLI checks modes itself: ask the API directly for the daemon's own answers.
+    const create = (hostConfig: object, extra: object = {}) =>
+      socketRequest(d.socket, '/v1.51/containers/create', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ Image: bb, Cmd: ['true'], HostConfig: hostConfig, ...extra }),
+      });
+    const bad = await create({ PidMode: 'bogus' });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.parse(bad.body).message, /invalid PID mode: bogus/);
+    const conflict = await create({ UTSMode: 'host' }, { Hostname: 'x' });
+    assert.equal(conflict.status, 400);
+    assert.match(JSON.parse(conflict.body).message, /conflicting options: hostname and the UTS mode/);
+  });
+
+  test('--device binds a host device the user may open; a missing one is refused', async () => {
+    const out = await dockerOk(d, [
+      'run',
+      '--rm',
+      ...NET,
+      '--device',
+      '/dev/fuse',
+      '--device',
+      '/dev/null:/dev/mynull',
+      bb,
+      'sh',
+      '-c',
+      'ls -l /dev/fuse /dev/mynull; echo hi > /dev/mynull && echo wrote',
+    ]);
+    assert.match(out, /^c.* \/dev\/fuse$/m);
+    assert.match(out, /^c.* \/dev\/mynull$/m);
+    assert.match(out, /wrote/);
+    const missing = await docker(d, ['run', '--rm', ...NET, '--device', '/dev/does-not-exist', bb, 'true']);
+    assert.notEqual(missing.exitCode, 0);
+    assert.match(
+      missing.stderr,
+      /error gathering device information while adding custom device "\/dev\/does-not-exist": no such file or directory/,
+    );
+  });
+});
+
+describe('ps filters', () => {
+  test('volume, publish, expose and network filters', async () => {
+    await dockerOk(d, ['volume', 'create', 'fvol']);
+    await dockerOk(d, [
+      'create',
+      '--name',
+      'withvol',
+      ...NET,
+      '-v',
+      'fvol:/data',
+      '--expose',
+      '8080',
+      bb,
+      'true',
+    ]);
+    await dockerOk(d, ['create', '--name', 'withport', '-p', '80', bb, 'true']);
+    const names = async (filter: string) =>
+      (await dockerOk(d, ['ps', '-a', '--filter', filter, '--format', '{{.Names}}']))
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    assert.deepEqual(await names('volume=fvol'), ['withvol']);
+    assert.deepEqual(await names('volume=/data'), ['withvol']);
+    assert.deepEqual(await names('expose=8000-8090/tcp'), ['withvol']);
+    assert.deepEqual(await names('publish=80'), ['withport']);
+    assert.deepEqual(await names('publish=80/udp'), []);
+    assert.deepEqual(await names('network=bridge'), ['withport']);
+    assert.deepEqual(await names('network=none'), ['withvol']);
+    await dockerOk(d, ['rm', 'withvol', 'withport']);
+    await dockerOk(d, ['volume', 'rm', 'fvol']);
+  });
+});
