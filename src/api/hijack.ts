@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { Duplex } from 'node:stream';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import { NotFound } from '../errdefs/index.js';
 import { moduleLogger } from '../log/index.js';
 import { checkApiVersion, MAX_API_VERSION, pathnameOf, splitVersionedPath } from './api-version.js';
@@ -25,6 +26,11 @@ export interface HijackContext {
   body: Buffer;
   /** Whether the client asked for `Upgrade: tcp` (else the answer is a plain 200). */
   upgrade: boolean;
+  /**
+   * A WebSocket session (`Upgrade: websocket`, e.g. GET /containers/{id}/attach/ws): `start`
+   * completes the handshake and each write is one binary message; no multiplexed framing.
+   */
+  websocket: boolean;
   /** Aborted when the connection closes. */
   signal: AbortSignal;
   /**
@@ -75,6 +81,20 @@ export function writeRawAnswer(
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
   socket.end(Buffer.concat([Buffer.from(`${statusLine(status)}${lines}\r\n`), bytes]));
+}
+
+const wsServer = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+
+/** Completes a WebSocket handshake (synchronously, as `ws` does) and returns its byte stream. */
+function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer): Duplex {
+  let stream: Duplex | undefined;
+  wsServer.handleUpgrade(req, socket, head, (ws) => {
+    ws.binaryType = 'nodebuffer';
+    stream = createWebSocketStream(ws);
+    stream.on('error', (err) => log.debug({ err }, 'websocket stream error'));
+  });
+  if (!stream) throw new Error('websocket handshake failed');
+  return stream;
 }
 
 /**
@@ -136,6 +156,8 @@ export class HijackRouter {
         `${JSON.stringify(body)}\n`,
       );
     };
+    const websocket = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    let wsStream: Duplex | undefined;
     try {
       if (fallback && !this.handles(req)) {
         await fallback(req, socket);
@@ -148,9 +170,14 @@ export class HijackRouter {
         ...ctxBase(found.params),
         body,
         upgrade: true,
+        websocket,
         signal: controller.signal,
         start: (mediaType) => {
           started = true;
+          if (websocket) {
+            wsStream = acceptWebSocket(req, socket, head);
+            return wsStream;
+          }
           if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
           socket.write(
             `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${mediaType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nAPI-Version: ${MAX_API_VERSION}\r\n\r\n`,
@@ -159,7 +186,9 @@ export class HijackRouter {
         },
       };
       await found.handler(ctx);
-      if (!socket.writableEnded) socket.end();
+      // A WebSocket ends with a close frame; a hijacked stream by ending the connection.
+      if (wsStream) wsStream.end();
+      else if (!socket.writableEnded) socket.end();
     } catch (err) {
       if (!started) answerError(err);
       else {
@@ -182,6 +211,7 @@ export class HijackRouter {
         ...ctxBase(found.params),
         body,
         upgrade: false,
+        websocket: false,
         signal: controller.signal,
         start: (mediaType) => {
           started = true;

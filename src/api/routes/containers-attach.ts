@@ -8,6 +8,8 @@ import type { ContainersBackend } from './containers-backend.js';
  */
 export function registerContainerHijackRoutes(router: HijackRouter, backend: ContainersBackend): void {
   router.add('POST', '/containers/:id/attach', (ctx) => attach(ctx, backend));
+  // Docker's WebSocket attach: the same parameters, output never multiplexed.
+  router.add('GET', '/containers/:id/attach/ws', (ctx) => attach(ctx, backend));
 }
 
 async function attach(ctx: HijackContext, backend: ContainersBackend): Promise<void> {
@@ -24,10 +26,11 @@ async function attach(ctx: HijackContext, backend: ContainersBackend): Promise<v
     { stdout: true, stderr: true, follow: false, since: 0, until: 0, timestamps: false, tail: 0 },
     ctx.signal,
   );
-  const conn = ctx.start(tty ? RAW_STREAM : MULTIPLEXED_STREAM);
+  const raw = tty || ctx.websocket;
+  const conn = ctx.start(raw ? RAW_STREAM : MULTIPLEXED_STREAM);
   const send = (which: 'stdout' | 'stderr', data: Buffer) => {
     if (conn.writableEnded || conn.destroyed) return;
-    conn.write(tty ? data : encodeFrame(which === 'stdout' ? StreamType.stdout : StreamType.stderr, data));
+    conn.write(raw ? data : encodeFrame(which === 'stdout' ? StreamType.stdout : StreamType.stderr, data));
   };
   if (withLogs) {
     const { chunks } = backend.logs(

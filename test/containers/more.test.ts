@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
 import { pushBusybox } from '../fixtures/images.js';
 import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, socketRequest, startDaemon } from '../helpers/index.js';
+import { type Daemon, docker, dockerOk, sleep, socketRequest, startDaemon } from '../helpers/index.js';
 
-/** --pid, --ipc, --uts, --device and the ps filters that look at mounts, networks and ports. */
+/**
+ * --pid, --ipc, --uts, --device, the ps filters that look at mounts, networks and ports, and
+ * attach over WebSocket.
+ */
 
 let d: Daemon;
 let registry: Registry;
@@ -179,5 +184,30 @@ describe('ps filters', () => {
     assert.deepEqual(await names('network=none'), ['withvol']);
     await dockerOk(d, ['rm', 'withvol', 'withport']);
     await dockerOk(d, ['volume', 'rm', 'fvol']);
+  });
+});
+
+describe('attach over WebSocket', () => {
+  test('GET /containers/{id}/attach/ws carries stdin and raw stdout', async () => {
+    await dockerOk(d, ['run', '-d', '-i', '--name', 'wscat', ...NET, bb, 'cat']);
+    const ws = new WebSocket(
+      `ws+unix://${d.socket}:/v1.51/containers/wscat/attach/ws?stream=1&stdin=1&stdout=1&stderr=1`,
+    );
+    const received: Buffer[] = [];
+    ws.on('message', (data: Buffer) => received.push(data));
+    await once(ws, 'open');
+    ws.send(Buffer.from('hello over ws\n'));
+    for (let i = 0; i < 100 && !Buffer.concat(received).toString().includes('hello over ws'); i++)
+      await sleep(50);
+    // Raw bytes: no multiplexed header in front of the echo.
+    assert.equal(Buffer.concat(received).toString(), 'hello over ws\n');
+    ws.close();
+    await once(ws, 'close');
+    const missing = new WebSocket(`ws+unix://${d.socket}:/v1.51/containers/nope/attach/ws?stream=1&stdout=1`);
+    const [, res] = (await once(missing, 'unexpected-response')) as [unknown, { statusCode: number }];
+    assert.equal(res.statusCode, 404);
+    missing.on('error', () => undefined);
+    missing.terminate();
+    await dockerOk(d, ['rm', '-f', 'wscat']);
   });
 });
