@@ -92,6 +92,7 @@ export class Daemon implements Backends {
       bus: this.bus,
       dataRoot: config.dataRoot,
       registryConfig,
+      maxConcurrentUploads: () => this.daemonConfig['max-concurrent-uploads'],
     });
     this.auth = registryAuthBackend(registryConfig);
     this.networksModule = new NetworksModule({

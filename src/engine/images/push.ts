@@ -6,6 +6,7 @@ import type { Descriptor } from '../registry/manifest.js';
 import type { RegistryRepository } from '../registry/repository.js';
 import { type ImageBlobs, imageBlobs } from './image-blobs.js';
 import type { ImageRecord } from './image-store.js';
+import { TaskPool } from './layer-pool.js';
 import { buildManifest } from './local-image.js';
 import { MessageQueue, type ProgressMessage, progressMessage, shortLayerId } from './progress.js';
 import {
@@ -141,15 +142,20 @@ async function pushOne(
   const repository = ctx.registry.repository(t.ref, { ...(auth ? { auth } : {}), push: true });
   const layers = t.blobs.layers as { diffId: string; blob: Descriptor }[];
   for (const l of layers) emit({ status: 'Preparing', progressDetail: {}, id: shortLayerId(l.diffId) });
-  for (const l of layers.slice(1))
-    emit({ status: 'Waiting', progressDetail: {}, id: shortLayerId(l.diffId) });
   const sources = mountSources(t);
-  const done = new Set<string>();
-  for (const l of layers) {
-    if (done.has(l.blob.digest)) continue;
-    await pushLayer(ctx, repository, l, sources, emit, signal);
-    done.add(l.blob.digest);
-  }
+  // Each distinct blob once, up to max-concurrent-uploads at a time (Docker's default 5).
+  const distinct = [...new Map(layers.map((l) => [l.blob.digest, l])).values()];
+  const pool = new TaskPool(Math.max(1, ctx.maxConcurrentUploads));
+  const results = await Promise.allSettled(
+    distinct.map((l) =>
+      pool.run(
+        () => pushLayer(ctx, repository, l, sources, emit, signal),
+        () => emit({ status: 'Waiting', progressDetail: {}, id: shortLayerId(l.diffId) }),
+      ),
+    ),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   const configSize = t.blobs.config.length;
   if (!(await repository.statBlob(t.record.id, signal)))
     await repository.uploadBlob({ digest: t.record.id, size: configSize }, t.blobs.config, { signal });

@@ -39,6 +39,8 @@ export interface TransferDeps {
   dataRoot: string;
   /** The daemon's registry settings now (reloads apply). */
   registryConfig: () => RegistryConfig;
+  /** daemon.json `max-concurrent-uploads` now (reloads apply). */
+  maxConcurrentUploads?: () => number | undefined;
 }
 
 function nodeStream(body: ReadableStream<Uint8Array> | null): Readable {
@@ -69,6 +71,7 @@ export function imageTransferBackend(deps: TransferDeps): ImageTransferBackend {
       registry: registry(),
       bus: deps.bus,
       tmpDir,
+      maxConcurrentUploads: deps.maxConcurrentUploads?.() ?? 5,
     };
   };
   const auth = (header: string | undefined): RegistryAuth | undefined => decodeRegistryAuthHeader(header);

@@ -17,4 +17,6 @@ export interface TransferContext {
   bus: EventBus;
   /** A folder on the data root's file system for spooled uploads. */
   tmpDir: string;
+  /** daemon.json `max-concurrent-uploads` (Docker's default 5): layers pushed at once. */
+  maxConcurrentUploads: number;
 }
