@@ -1,0 +1,179 @@
+/**
+ * The published-port relay of the netns agent. The engine binds each host port (in the host's
+ * network namespace) and hands the listening socket over IPC; this process, inside the
+ * container network, accepts on it and dials the container. No process per connection.
+ * Clients keep their address: the dial is made from a socket bound to the client's ip:port with
+ * IP_TRANSPARENT (native addon), which the routing set up by HolderNet.init() makes work.
+ * Loopback and IPv6 clients cannot keep theirs: those are dialled from the gateway as before.
+ */
+import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
+import { createRequire } from 'node:module';
+import { connect, type Server, Socket } from 'node:net';
+import { type AgentReply, type EngineToAgent, keepableSource } from '../port-messages.js';
+
+interface Transparent {
+  connectTcp(srcIp: string, srcPort: number, dstIp: string, dstPort: number): Promise<number>;
+  bindUdp(srcIp: string, srcPort: number): number;
+}
+
+const UDP_IDLE_MS = 120_000;
+
+function loadAddon(say: (msg: string) => void): Transparent | undefined {
+  const require = createRequire(import.meta.url);
+  for (const path of ['../../../native/ip-transparent.node', '../../../../dist/native/ip-transparent.node']) {
+    try {
+      return require(path) as Transparent;
+    } catch {}
+  }
+  say('native addon missing: published ports will not keep client addresses');
+  return undefined;
+}
+
+interface Published {
+  close(): void;
+}
+
+export class PortForwarder {
+  private readonly published = new Map<string, Published>();
+  private readonly addon: Transparent | undefined;
+
+  constructor(
+    private readonly reply: (m: AgentReply) => void,
+    private readonly say: (msg: string) => void,
+  ) {
+    this.addon = loadAddon(say);
+  }
+
+  handle(m: EngineToAgent, handle: unknown): void {
+    if (m.op === 'unpublish') {
+      this.published.get(m.key)?.close();
+      this.published.delete(m.key);
+      this.reply({ op: 'unpublished', key: m.key });
+      return;
+    }
+    this.published.get(m.key)?.close();
+    if (!handle) {
+      this.reply({ op: 'failed', key: m.key, error: 'no socket came with the message' });
+      return;
+    }
+    const p =
+      m.proto === 'tcp'
+        ? this.tcp(handle as Server, m.target, m.targetPort)
+        : this.udp(handle as DgramSocket, m.target, m.targetPort);
+    this.published.set(m.key, p);
+    this.reply({ op: 'published', key: m.key });
+  }
+
+  private async dial(client: Socket, target: string, port: number): Promise<Socket> {
+    const source = keepableSource(client.remoteAddress);
+    if (this.addon && source && client.remotePort) {
+      try {
+        const fd = await this.addon.connectTcp(source, client.remotePort, target, port);
+        return new Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH') throw err;
+        // Anything else (EINVAL, EADDRINUSE, …): the address cannot be kept; dial plainly.
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: target, port, allowHalfOpen: true });
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  }
+
+  private tcp(server: Server, target: string, port: number): Published {
+    // Read by net.Server for each accepted socket (not in the typings): half-closes pass
+    // through, and nothing is read before the container side is connected.
+    Object.assign(server, { allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+    server.on('connection', (client: Socket) => {
+      client.on('error', () => client.destroy());
+      this.dial(client, target, port).then(
+        (upstream) => {
+          upstream.setNoDelay(true);
+          client.setNoDelay(true);
+          splice(client, upstream);
+          splice(upstream, client);
+          const both = () => {
+            client.destroy();
+            upstream.destroy();
+          };
+          upstream.on('error', both);
+          client.on('error', both);
+          client.resume();
+        },
+        () => client.destroy(),
+      );
+    });
+    server.on('error', (err) => this.say(`published port: ${err.message}`));
+    return { close: () => server.close() };
+  }
+
+  private udp(host: DgramSocket, target: string, port: number): Published {
+    const sessions = new Map<string, { sock: DgramSocket; last: number }>();
+    const open = (rinfo: RemoteInfo) => {
+      const sock = createSocket('udp4');
+      const source = keepableSource(rinfo.address);
+      let fd: number | undefined;
+      if (this.addon && source) {
+        try {
+          fd = this.addon.bindUdp(source, rinfo.port);
+        } catch {}
+      }
+      sock.bind(fd === undefined ? { port: 0 } : { fd });
+      sock.on('error', () => undefined);
+      sock.on('message', (msg) => {
+        const s = sessions.get(`${rinfo.address}|${rinfo.port}`);
+        if (s) s.last = Date.now();
+        host.send(msg, rinfo.port, rinfo.address);
+      });
+      return sock;
+    };
+    host.on('message', (msg, rinfo) => {
+      const key = `${rinfo.address}|${rinfo.port}`;
+      let s = sessions.get(key);
+      if (!s) {
+        s = { sock: open(rinfo), last: 0 };
+        sessions.set(key, s);
+      }
+      s.last = Date.now();
+      s.sock.send(msg, port, target);
+    });
+    host.on('error', (err) => this.say(`published udp port: ${err.message}`));
+    const sweep = setInterval(() => {
+      const now = Date.now();
+      for (const [key, s] of sessions)
+        if (now - s.last > UDP_IDLE_MS) {
+          s.sock.close();
+          sessions.delete(key);
+        }
+    }, 10_000);
+    sweep.unref();
+    return {
+      close: () => {
+        clearInterval(sweep);
+        for (const s of sessions.values()) s.sock.close();
+        sessions.clear();
+        host.close();
+      },
+    };
+  }
+}
+
+/** from → to with backpressure; from's end half-closes to (the other direction goes on). */
+function splice(from: Socket, to: Socket): void {
+  from.on('data', (chunk: Buffer) => {
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.on('end', () => to.end());
+  from.on('close', () => {
+    if (!to.writableEnded) to.destroy();
+  });
+}
