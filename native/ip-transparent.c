@@ -1,17 +1,25 @@
 /*
  * rootlessd's IP_TRANSPARENT sockets, for the netns agent's port relay (Node cannot set the
  * option, which must be set before bind). Two calls:
- *   connectTcp(srcIp, srcPort, dstIp, dstPort) -> Promise<fd>  a TCP socket bound to the
- *     client's address and connected to the container (the blocking connect runs on a worker
- *     thread); rejects with an Error whose `code` is the errno name (EINVAL for loopback sources).
- *   bindUdp(srcIp, srcPort) -> fd  a UDP socket bound to the client's address.
- * The caller owns the returned fd and wraps it (net.Socket({ fd }), dgram bind({ fd })).
+ *   bindUdp(srcIp, srcPort) -> fd  a UDP socket bound to the client's address; throws an Error
+ *     whose `code` is the errno name (EINVAL for loopback sources).
+ *   relayTcp(clientFd, srcIp, srcPort, dstIp, dstPort)  takes a duplicate of an accepted
+ *     client socket, dials the container (from srcIp:srcPort with IP_TRANSPARENT when srcIp is
+ *     not empty, falling back to a plain dial where that address cannot be used) and copies
+ *     bytes both ways with splice(2) on two threads of its own: no process, no JS per chunk.
+ *     The caller closes its own copy of clientFd right after the call.
+ * The caller owns the fd bindUdp returns and wraps it (dgram bind({ fd })).
  * Built by scripts/build-native.mjs with the C compiler and Node's own headers.
  */
 #define NAPI_VERSION 8
+#define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <node_api.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +32,6 @@
 #endif
 
 #define CONNECT_TIMEOUT_S 10
-
-typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  struct sockaddr_in src;
-  struct sockaddr_in dst;
-  int fd;
-  int err;
-} connect_job;
 
 static const char *errno_name(int e) {
   switch (e) {
@@ -66,26 +65,6 @@ static int transparent_socket(int type, const struct sockaddr_in *src) {
   return fd;
 }
 
-static void connect_execute(napi_env env, void *data) {
-  (void)env;
-  connect_job *job = data;
-  int fd = transparent_socket(SOCK_STREAM, &job->src);
-  if (fd < 0) {
-    job->err = -fd;
-    return;
-  }
-  struct timeval tv = {CONNECT_TIMEOUT_S, 0};
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  if (connect(fd, (const struct sockaddr *)&job->dst, sizeof job->dst) < 0) {
-    job->err = errno;
-    close(fd);
-    return;
-  }
-  struct timeval none = {0, 0};
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
-  job->fd = fd;
-}
-
 static napi_value errno_error(napi_env env, int e) {
   napi_value code, msg, error;
   const char *name = errno_name(e);
@@ -94,19 +73,6 @@ static napi_value errno_error(napi_env env, int e) {
   napi_create_error(env, code, msg, &error);
   napi_set_named_property(env, error, "code", code);
   return error;
-}
-
-static void connect_complete(napi_env env, napi_status status, void *data) {
-  connect_job *job = data;
-  if (status == napi_ok && job->err == 0) {
-    napi_value fd;
-    napi_create_int32(env, job->fd, &fd);
-    napi_resolve_deferred(env, job->deferred, fd);
-  } else {
-    napi_reject_deferred(env, job->deferred, errno_error(env, job->err ? job->err : EIO));
-  }
-  napi_delete_async_work(env, job->work);
-  free(job);
 }
 
 /* Reads argv[i] as an IPv4 address and argv[i+1] as a port into `out`; false (thrown) if bad. */
@@ -129,29 +95,6 @@ static int address_arg(napi_env env, napi_value *argv, int i, struct sockaddr_in
   return 1;
 }
 
-static napi_value connect_tcp(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "connectTcp(srcIp, srcPort, dstIp, dstPort)");
-    return NULL;
-  }
-  connect_job *job = calloc(1, sizeof *job);
-  if (!job) return NULL;
-  job->fd = -1;
-  if (!address_arg(env, argv, 0, &job->src) || !address_arg(env, argv, 2, &job->dst)) {
-    free(job);
-    return NULL;
-  }
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "ipTransparentConnect", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, connect_execute, connect_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
-}
-
 static napi_value bind_udp(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -172,10 +115,197 @@ static napi_value bind_udp(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* --- relayTcp: splice both ways on two threads ------------------------------------------ */
+
+#define PIPE_BYTES (1 << 20)
+#define THREAD_STACK (256 * 1024)
+
+typedef struct {
+  int client;
+  int upstream;
+  int has_src;
+  struct sockaddr_in src;
+  struct sockaddr_in dst;
+  atomic_int refs;
+} relay;
+
+typedef struct {
+  relay *r;
+  int from;
+  int to;
+} direction;
+
+static void relay_release(relay *r) {
+  if (atomic_fetch_sub(&r->refs, 1) != 1) return;
+  if (r->upstream >= 0) close(r->upstream);
+  close(r->client);
+  free(r);
+}
+
+/* Copies from → to until EOF (then half-closes `to`) or an error (then shuts both down). */
+static void *pump(void *arg) {
+  direction *d = arg;
+  int p[2];
+  int failed = 0;
+  if (pipe2(p, O_CLOEXEC) < 0) {
+    failed = 1;
+  } else {
+    fcntl(p[1], F_SETPIPE_SZ, PIPE_BYTES);
+    for (;;) {
+      ssize_t n = splice(d->from, NULL, p[1], NULL, PIPE_BYTES, SPLICE_F_MOVE);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        failed = n < 0;
+        break;
+      }
+      while (n > 0) {
+        ssize_t m = splice(p[0], NULL, d->to, NULL, (size_t)n, SPLICE_F_MOVE);
+        if (m < 0 && errno == EINTR) continue;
+        if (m <= 0) {
+          failed = 1;
+          break;
+        }
+        n -= m;
+      }
+      if (failed) break;
+    }
+    close(p[0]);
+    close(p[1]);
+  }
+  if (failed) {
+    shutdown(d->from, SHUT_RDWR);
+    shutdown(d->to, SHUT_RDWR);
+  } else {
+    shutdown(d->to, SHUT_WR);
+  }
+  relay_release(d->r);
+  free(d);
+  return NULL;
+}
+
+static int start_thread(void *(*fn)(void *), void *arg) {
+  pthread_attr_t attr;
+  pthread_t t;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, THREAD_STACK);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  int rc = pthread_create(&t, &attr, fn, arg);
+  pthread_attr_destroy(&attr);
+  return rc;
+}
+
+static int plain_connect(const struct sockaddr_in *dst) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  struct timeval tv = {CONNECT_TIMEOUT_S, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (connect(fd, (const struct sockaddr *)dst, sizeof *dst) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+static int transparent_connect(const struct sockaddr_in *src, const struct sockaddr_in *dst) {
+  int fd = transparent_socket(SOCK_STREAM, src);
+  if (fd < 0) return fd;
+  struct timeval tv = {CONNECT_TIMEOUT_S, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (connect(fd, (const struct sockaddr *)dst, sizeof *dst) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+/* First thread of a relay: dial, then pump upstream → client here and client → upstream on a
+ * second thread. A failed dial resets the client, as a refused connection would. */
+static void *relay_main(void *arg) {
+  relay *r = arg;
+  int flags = fcntl(r->client, F_GETFL);
+  if (flags >= 0) fcntl(r->client, F_SETFL, flags & ~O_NONBLOCK);
+  int fd = -ECONNREFUSED;
+  if (r->has_src) {
+    fd = transparent_connect(&r->src, &r->dst);
+    if (fd == -EINVAL || fd == -EADDRINUSE || fd == -EADDRNOTAVAIL || fd == -EPERM) fd = plain_connect(&r->dst);
+  } else {
+    fd = plain_connect(&r->dst);
+  }
+  if (fd < 0) {
+    struct linger lg = {1, 0};
+    setsockopt(r->client, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    relay_release(r);
+    return NULL;
+  }
+  struct timeval none = {0, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(r->client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  r->upstream = fd;
+  direction *up = malloc(sizeof *up);
+  direction *down = malloc(sizeof *down);
+  if (!up || !down) {
+    free(up);
+    free(down);
+    relay_release(r);
+    return NULL;
+  }
+  *up = (direction){r, r->client, fd};
+  *down = (direction){r, fd, r->client};
+  atomic_fetch_add(&r->refs, 1);
+  if (start_thread(pump, up) != 0) {
+    free(up);
+    relay_release(r);
+    shutdown(r->client, SHUT_RDWR);
+  }
+  return pump(down);
+}
+
+static napi_value relay_tcp(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t client = -1;
+  if (argc < 5 || napi_get_value_int32(env, argv[0], &client) != napi_ok || client < 0) {
+    napi_throw_type_error(env, NULL, "relayTcp(clientFd, srcIp, srcPort, dstIp, dstPort)");
+    return NULL;
+  }
+  relay *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  r->upstream = -1;
+  atomic_init(&r->refs, 1);
+  char ip[64];
+  size_t len = 0;
+  napi_get_value_string_utf8(env, argv[1], ip, sizeof ip, &len);
+  if (len > 0) {
+    if (!address_arg(env, argv, 1, &r->src)) {
+      free(r);
+      return NULL;
+    }
+    r->has_src = 1;
+  }
+  if (!address_arg(env, argv, 3, &r->dst)) {
+    free(r);
+    return NULL;
+  }
+  r->client = fcntl(client, F_DUPFD_CLOEXEC, 3);
+  if (r->client < 0 || start_thread(relay_main, r) != 0) {
+    int e = errno;
+    if (r->client >= 0) close(r->client);
+    free(r);
+    napi_throw(env, errno_error(env, e));
+    return NULL;
+  }
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
-  napi_create_function(env, "connectTcp", NAPI_AUTO_LENGTH, connect_tcp, NULL, &fn);
-  napi_set_named_property(env, exports, "connectTcp", fn);
+  napi_create_function(env, "relayTcp", NAPI_AUTO_LENGTH, relay_tcp, NULL, &fn);
+  napi_set_named_property(env, exports, "relayTcp", fn);
   napi_create_function(env, "bindUdp", NAPI_AUTO_LENGTH, bind_udp, NULL, &fn);
   napi_set_named_property(env, exports, "bindUdp", fn);
   return exports;

@@ -1,18 +1,21 @@
 /**
  * The published-port relay of the netns agent. The engine binds each host port (in the host's
  * network namespace) and hands the listening socket over IPC; this process, inside the
- * container network, accepts on it and dials the container. No process per connection.
+ * container network, accepts on it and dials the container. No process per connection: TCP
+ * connections are handed to the native addon (native/ip-transparent.c), which dials and copies
+ * with splice(2) on two threads per connection; UDP is relayed here.
  * Clients keep their address: the dial is made from a socket bound to the client's ip:port with
- * IP_TRANSPARENT (native addon), which the routing set up by HolderNet.init() makes work.
- * Loopback and IPv6 clients cannot keep theirs: those are dialled from the gateway as before.
+ * IP_TRANSPARENT, which the routing set up by HolderNet.init() makes work. Loopback and IPv6
+ * clients cannot keep theirs: those are dialled from the gateway, as Docker's proxy does.
  */
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
 import { createRequire } from 'node:module';
-import { connect, type Server, Socket } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
 import { type AgentReply, type EngineToAgent, keepableSource } from '../port-messages.js';
 
 interface Transparent {
-  connectTcp(srcIp: string, srcPort: number, dstIp: string, dstPort: number): Promise<number>;
+  /** Takes a duplicate of clientFd; dials and relays on threads of its own (splice). */
+  relayTcp(clientFd: number, srcIp: string, srcPort: number, dstIp: string, dstPort: number): void;
   bindUdp(srcIp: string, srcPort: number): number;
 }
 
@@ -64,26 +67,20 @@ export class PortForwarder {
     this.reply({ op: 'published', key: m.key });
   }
 
-  private async dial(client: Socket, target: string, port: number): Promise<Socket> {
-    const source = keepableSource(client.remoteAddress);
-    if (this.addon && source && client.remotePort) {
-      try {
-        const fd = await this.addon.connectTcp(source, client.remotePort, target, port);
-        return new Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH') throw err;
-        // Anything else (EINVAL, EADDRINUSE, …): the address cannot be kept; dial plainly.
-      }
-    }
-    return new Promise((resolve, reject) => {
-      const s = connect({ host: target, port, allowHalfOpen: true });
-      s.once('connect', () => {
-        s.off('error', reject);
-        resolve(s);
-      });
-      s.once('error', reject);
+  /** Without the addon: a plain dial from the gateway, and Node copying the bytes. */
+  private relayInNode(client: Socket, target: string, port: number): void {
+    const upstream = connect({ host: target, port, allowHalfOpen: true, noDelay: true });
+    const both = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.once('connect', () => {
+      splice(client, upstream);
+      splice(upstream, client);
+      client.resume();
     });
+    upstream.on('error', both);
+    client.on('error', both);
   }
 
   private tcp(server: Server, target: string, port: number): Published {
@@ -91,23 +88,19 @@ export class PortForwarder {
     // through, and nothing is read before the container side is connected.
     Object.assign(server, { allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     server.on('connection', (client: Socket) => {
-      client.on('error', () => client.destroy());
-      this.dial(client, target, port).then(
-        (upstream) => {
-          upstream.setNoDelay(true);
-          client.setNoDelay(true);
-          splice(client, upstream);
-          splice(upstream, client);
-          const both = () => {
-            client.destroy();
-            upstream.destroy();
-          };
-          upstream.on('error', both);
-          client.on('error', both);
-          client.resume();
-        },
-        () => client.destroy(),
-      );
+      const fd = (client as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      if (this.addon && typeof fd === 'number' && fd >= 0) {
+        try {
+          const source = keepableSource(client.remoteAddress);
+          this.addon.relayTcp(fd, source ?? '', source ? (client.remotePort ?? 0) : 0, target, port);
+          // The addon has its own copy: closing ours sends nothing to the client.
+          client.destroy();
+          return;
+        } catch (err) {
+          this.say(`native relay failed, relaying in node: ${(err as Error).message}`);
+        }
+      }
+      this.relayInNode(client, target, port);
     });
     server.on('error', (err) => this.say(`published port: ${err.message}`));
     return { close: () => server.close() };
