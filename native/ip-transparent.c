@@ -221,7 +221,7 @@ static int transparent_connect(const struct sockaddr_in *src, const struct socka
 }
 
 /* First thread of a relay: dial, then pump upstream → client here and client → upstream on a
- * second thread. A failed dial resets the client, as a refused connection would. */
+ * second thread. A failed dial closes the client's connection, as Docker's proxy does. */
 static void *relay_main(void *arg) {
   relay *r = arg;
   int flags = fcntl(r->client, F_GETFL);
@@ -234,8 +234,6 @@ static void *relay_main(void *arg) {
     fd = plain_connect(&r->dst);
   }
   if (fd < 0) {
-    struct linger lg = {1, 0};
-    setsockopt(r->client, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     relay_release(r);
     return NULL;
   }
