@@ -3,7 +3,7 @@
  * `nsenter --net=/proc/HOLDER/ns/net`) and serves the embedded DNS of user-defined networks
  * on each bridge gateway, port 53, UDP and TCP. Reads its config file at start and on SIGHUP.
  * Also relays the published ports whose host sockets the engine sends over IPC
- * (port-forwarder.ts); it exits when the engine's channel closes (the engine died or stopped).
+ * (port-forwarder.ts); when the engine's channel closes (the engine died), it closes them.
  * Usage: node dns-agent.js CONFIG_FILE
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -154,8 +154,9 @@ if (process.send) {
     (msg) => say(msg),
   );
   process.on('message', (m: EngineToAgent, handle: unknown) => forwarder.handle(m, handle));
-  // The engine is gone: free its host ports at once, so that its next run can bind them again.
-  process.on('disconnect', () => process.exit(0));
+  // The engine is gone: free its host ports at once, so that its next run can bind them again
+  // (it also stops this agent before starting its own). DNS goes on serving meanwhile.
+  process.on('disconnect', () => forwarder.closeAll());
 }
 process.on('SIGTERM', () => process.exit(0));
 reload();

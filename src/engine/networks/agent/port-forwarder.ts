@@ -68,6 +68,12 @@ export class PortForwarder {
   }
 
   /** Without the addon: a plain dial from the gateway, and Node copying the bytes. */
+  /** Closes every published port (their host sockets with them). */
+  closeAll(): void {
+    for (const p of this.published.values()) p.close();
+    this.published.clear();
+  }
+
   private relayInNode(client: Socket, target: string, port: number): void {
     const upstream = connect({ host: target, port, allowHalfOpen: true, noDelay: true });
     const both = () => {
