@@ -133,6 +133,44 @@ describe('published ports keep the client address', () => {
     assert.equal(big.stdout, '200 3000000');
   });
 
+  test('a half-close passes through: the reply comes after the client has finished sending', async (t) => {
+    t.after(() => docker(daemon, ['rm', '-f', 'halfclose']));
+    const port = await freePort();
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'halfclose',
+      '-p',
+      `${port}:80`,
+      image,
+      // Reads to EOF, then answers: only works if the client's FIN reaches it and the way back
+      // stays open.
+      'nc',
+      '-ll',
+      '-p',
+      '80',
+      '-e',
+      'sh',
+      '-c',
+      'wc -c; echo bye',
+    ]);
+    const ask = (from: 'client' | 'loopback') =>
+      from === 'client'
+        ? inClient('socat', ['-t', '3', '-', `TCP:${HOST_IP}:${port}`], 'hello')
+        : runCommand('socat', ['-t', '3', '-', `TCP:127.0.0.1:${port}`], {
+            input: 'hello12',
+            timeoutMs: 10_000,
+          });
+    let out = '';
+    for (let i = 0; i < 50 && !out.includes('bye'); i++) {
+      out = (await ask('client')).stdout;
+      if (!out.includes('bye')) await sleep(100);
+    }
+    assert.equal(out.replace(/\s+/g, ' ').trim(), '5 bye');
+    assert.equal((await ask('loopback')).stdout.replace(/\s+/g, ' ').trim(), '7 bye');
+  });
+
   test('UDP: the container sees the client address and its reply comes back', async (t) => {
     t.after(() => docker(daemon, ['rm', '-f', 'udpeer']));
     const probe = createSocket('udp4');
