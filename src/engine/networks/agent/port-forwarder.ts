@@ -165,13 +165,7 @@ export class PortForwarder {
 
 /** from → to with backpressure; from's end half-closes to (the other direction goes on). */
 function splice(from: Socket, to: Socket): void {
-  from.on('data', (chunk: Buffer) => {
-    if (!to.write(chunk)) {
-      from.pause();
-      to.once('drain', () => from.resume());
-    }
-  });
-  from.on('end', () => to.end());
+  from.pipe(to);
   from.on('close', () => {
     if (!to.writableEnded) to.destroy();
   });
