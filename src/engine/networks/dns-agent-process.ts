@@ -1,5 +1,7 @@
+import type { Socket as DgramSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultPromise } from 'execa';
@@ -7,9 +9,11 @@ import { spawnInNamespaces } from '../../drivers/nsenter.js';
 import { moduleLogger } from '../../log/index.js';
 import { writeJsonAtomic } from '../../state/atomic-file.js';
 import type { DnsAgentConfig } from './dns-config.js';
+import type { AgentReply, PublishMessage } from './port-messages.js';
 
 const log = moduleLogger('networks.dns-agent');
 const READY_TIMEOUT_MS = 10_000;
+const REPLY_TIMEOUT_MS = 5000;
 
 /** The agent's script beside this module, or, from the engine bundle in dist/cli, in dist/engine. */
 function agentScript(): string {
@@ -34,14 +38,16 @@ function isAgent(pid: number): boolean {
 }
 
 /**
- * The netns agent (embedded DNS) as a child of the engine, inside the container network.
- * Its config is a file written atomically; a SIGHUP makes it read the file again.
+ * The netns agent (embedded DNS, published-port relay) as a child of the engine, inside the
+ * container network. Its DNS config is a file written atomically; a SIGHUP makes it read the
+ * file again. Published ports go over its IPC channel, each with its listening host socket.
  */
 export class DnsAgentProcess {
   private child: ResultPromise | undefined;
   private readonly configFile: string;
   private readonly pidFile: string;
   private stopping = false;
+  private readonly waiting = new Map<string, (r: AgentReply) => void>();
 
   constructor(
     private readonly holderPid: number,
@@ -59,9 +65,13 @@ export class DnsAgentProcess {
       { target: this.holderPid, net: true },
       process.execPath,
       [...process.execArgv, agentScript(), this.configFile],
-      { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
+      { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', ipc: true, serialization: 'json', buffer: false },
     );
     this.child = child;
+    child.on('message', (m: AgentReply) => {
+      const waiter = this.waiting.get(`${m.op === 'unpublished' ? 'un' : ''}${m.key}`);
+      waiter?.(m);
+    });
     child.stderr?.on('data', (chunk: Buffer) =>
       log.info({ agent: chunk.toString().trim() }, 'dns agent says'),
     );
@@ -91,6 +101,47 @@ export class DnsAgentProcess {
     this.child?.kill('SIGHUP');
   }
 
+  /**
+   * Hands a bound host socket to the agent, which relays it into the container network from
+   * then on. The engine's own copy is closed once the agent has it.
+   */
+  async publish(m: PublishMessage, socket: Server | DgramSocket): Promise<void> {
+    const reply = await this.ask(m.key, (done) => this.child?.send(m, socket, done));
+    if (reply.op !== 'published') throw new Error(reply.error ?? 'the netns agent refused the port');
+    socket.close();
+  }
+
+  /** Closes a published port in the agent (its host socket with it). */
+  async unpublish(key: string): Promise<void> {
+    await this.ask(`un${key}`, (done) => this.child?.send({ op: 'unpublish', key }, done)).catch(
+      (err: unknown) => log.warn({ err, key }, 'unpublish failed'),
+    );
+  }
+
+  private ask(waitKey: string, send: (done: (err: Error | null) => void) => void): Promise<AgentReply> {
+    return new Promise<AgentReply>((resolve, reject) => {
+      if (!this.child?.connected) {
+        reject(new Error('the netns agent is not running'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.waiting.delete(waitKey);
+        reject(new Error('the netns agent did not answer'));
+      }, REPLY_TIMEOUT_MS);
+      this.waiting.set(waitKey, (r) => {
+        clearTimeout(timer);
+        this.waiting.delete(waitKey);
+        resolve(r);
+      });
+      send((err) => {
+        if (!err) return;
+        clearTimeout(timer);
+        this.waiting.delete(waitKey);
+        reject(err);
+      });
+    });
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.child?.kill('SIGTERM');
@@ -103,7 +154,9 @@ export class DnsAgentProcess {
       try {
         process.kill(pid, 'SIGTERM');
       } catch {}
-      await new Promise((r) => setTimeout(r, 100));
+      // It holds host ports that this engine is about to bind again: wait until it is gone.
+      for (let waited = 0; waited < 3000 && isAgent(pid); waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
     }
   }
 }

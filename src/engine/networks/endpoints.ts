@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Socket as DgramSocket } from 'node:dgram';
 import type { Server } from 'node:net';
-import { join } from 'node:path';
 import { Forbidden, InvalidParameter, isRootlessdError, NotFound } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import type {
@@ -16,8 +15,8 @@ import { formatIpv4, macFor, parseCidr, parseIpv4 } from './ipv4.js';
 import type { ContainerNets, ContainerNetWish, EndpointRecord, NetworkRecord } from './network-record.js';
 import type { NetworkCore } from './network-service.js';
 import { portRequests } from './port-bindings.js';
-import { bindHostPort, startTcpRelay, type TcpRelay } from './port-relay.js';
-import { bindHostUdpPort, startUdpRelay, type UdpRelay } from './udp-relay.js';
+import { bindHostPort } from './port-relay.js';
+import { bindHostUdpPort } from './udp-relay.js';
 import { containerSettingsView, type PublishedPort, portSummaries } from './views.js';
 
 const log = moduleLogger('networks.endpoints');
@@ -26,7 +25,8 @@ interface Running {
   pid: number;
   servers: Array<{ server: Server; containerPort: number; proto: string; hostIp: string; hostPort: number }>;
   udp: Array<{ socket: DgramSocket; containerPort: number }>;
-  relays: Array<TcpRelay | UdpRelay>;
+  /** Published ports handed to the netns agent, by key. */
+  relays: string[];
   published: PublishedPort[];
 }
 
@@ -229,6 +229,7 @@ export class Endpoints implements ContainerNetworking {
     await this.core.updateDns(this.addLinks());
   }
 
+  /** Hands the bound host sockets to the netns agent, which relays them to the container. */
   private async startRelays(c: NetContainer, _pid: number): Promise<void> {
     const run = this.running.get(c.id);
     if (!run) return;
@@ -236,25 +237,37 @@ export class Endpoints implements ContainerNetworking {
       .map((n) => n.endpoints[c.id])
       .find((e): e is EndpointRecord => !!e);
     if (!target) return;
+    const agent = this.core.o.dnsAgent;
     for (const s of run.servers.splice(0)) {
-      const relay = await startTcpRelay({
-        server: s.server,
-        holderPid: this.o.holderPid,
-        socketPath: join(this.o.runtimeDir, 'p', `${short(c.id)}-${s.hostPort}.sock`),
+      const key = `${short(c.id)}/tcp/${s.hostIp}/${s.hostPort}`;
+      const m = {
+        op: 'publish',
+        key,
+        proto: 'tcp',
         target: target.ipv4,
         targetPort: s.containerPort,
+      } as const;
+      await agent.publish(m, s.server).catch((err: unknown) => {
+        s.server.close();
+        throw err;
       });
-      run.relays.push(relay);
+      run.relays.push(key);
     }
-    for (const u of run.udp.splice(0))
-      run.relays.push(
-        startUdpRelay({
-          socket: u.socket,
-          holderPid: this.o.holderPid,
-          target: target.ipv4,
-          targetPort: u.containerPort,
-        }),
-      );
+    for (const u of run.udp.splice(0)) {
+      const key = `${short(c.id)}/udp/${u.socket.address().address}/${u.socket.address().port}`;
+      const m = {
+        op: 'publish',
+        key,
+        proto: 'udp',
+        target: target.ipv4,
+        targetPort: u.containerPort,
+      } as const;
+      await agent.publish(m, u.socket).catch((err: unknown) => {
+        u.socket.close();
+        throw err;
+      });
+      run.relays.push(key);
+    }
   }
 
   /** One endpoint: address, veth pair, routes; recorded on the network. */
@@ -361,7 +374,7 @@ export class Endpoints implements ContainerNetworking {
   async release(containerId: string): Promise<void> {
     const run = this.running.get(containerId);
     this.running.delete(containerId);
-    for (const r of run?.relays ?? []) await r.close().catch(() => undefined);
+    for (const key of run?.relays ?? []) await this.core.o.dnsAgent.unpublish(key);
     for (const s of run?.servers ?? []) s.server.close();
     for (const u of run?.udp ?? []) u.socket.close();
     await this.core

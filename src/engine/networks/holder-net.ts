@@ -1,8 +1,8 @@
-import { ipBatch, linkNames } from '../../drivers/ip.js';
+import { ip, ipBatch, linkNames } from '../../drivers/ip.js';
 import { netnsPath, setNetSysctl } from '../../drivers/netns.js';
 import { nftApply } from '../../drivers/nft.js';
 import { moduleLogger } from '../../log/index.js';
-import { type BridgeRuleInput, renderRuleset } from './nft-ruleset.js';
+import { type BridgeRuleInput, RELAY_MARK, renderRuleset } from './nft-ruleset.js';
 
 const log = moduleLogger('networks.holder');
 
@@ -37,10 +37,27 @@ export class HolderNet {
     return netnsPath(this.holderPid);
   }
 
-  /** ip_forward and loopback; run once when the engine starts. */
+  /**
+   * ip_forward and loopback; run once when the engine starts. Also the routing that lets the
+   * port relay dial containers from the client's own address (IP_TRANSPARENT): replies to a
+   * connection the relay made from a foreign address carry ct mark RELAY_MARK (nft, see
+   * nft-ruleset.ts), get it as packet mark, and are routed to the local stack by table
+   * RELAY_MARK instead of out of the uplink; tcp_fwmark_accept marks accepted sockets alike.
+   */
   async init(): Promise<void> {
     await setNetSysctl(this.holderPid, 'net.ipv4.ip_forward', '1');
     await ipBatch(this.holderPid, [['link', 'set', 'lo', 'up']]);
+    try {
+      await setNetSysctl(this.holderPid, 'net.ipv4.tcp_fwmark_accept', '1');
+      const mark = String(RELAY_MARK);
+      const rules = await ip(this.holderPid, ['rule', 'show']);
+      const cmds = [['route', 'replace', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', mark]];
+      if (!rules.includes(`fwmark 0x${RELAY_MARK.toString(16)} lookup ${mark}`))
+        cmds.push(['rule', 'add', 'fwmark', mark, 'lookup', mark]);
+      await ipBatch(this.holderPid, cmds);
+    } catch (err) {
+      log.warn({ err }, 'published ports will not keep client addresses: relay routing failed');
+    }
   }
 
   async ensureBridges(bridges: readonly BridgeSpec[]): Promise<void> {

@@ -13,3 +13,9 @@ test('masquerades non-internal networks and isolates bridges', () => {
   assert.match(r, /iifname \{ "docker0", "br-1" \} oifname \{ "docker0", "br-1" \} drop/);
   assert.ok(r.indexOf('iifname "docker0" oifname "docker0" accept') < r.indexOf('iifname "br-1" drop'));
 });
+
+test('marks the port relay connections from client addresses and restores the mark', () => {
+  const r = renderRuleset([]);
+  assert.match(r, /type route hook output .*\n.*fib saddr type != local ct mark set 100/);
+  assert.match(r, /hook prerouting .*\n\s+ct mark 100 meta mark set ct mark/);
+});

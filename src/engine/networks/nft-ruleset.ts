@@ -6,6 +6,8 @@ export interface BridgeRuleInput {
 }
 
 export const NFT_TABLE = 'rootlessd';
+/** The mark of the port relay's connections from foreign (client) addresses; see HolderNet.init. */
+export const RELAY_MARK = 100;
 
 /**
  * The whole nft table for the container network, replaced atomically on every change:
@@ -36,6 +38,18 @@ export function renderRuleset(bridges: readonly BridgeRuleInput[], uplink = 'tap
   for (const b of bridges) {
     if (!b.internal) lines.push(`    ip saddr ${b.subnet} oifname ${q(uplink)} masquerade`);
   }
-  lines.push('  }', '}', '');
+  lines.push(
+    '  }',
+    '  chain relay-mark {',
+    '    type route hook output priority mangle; policy accept;',
+    `    meta l4proto { tcp, udp } fib saddr type != local ct mark set ${RELAY_MARK}`,
+    '  }',
+    '  chain relay-restore {',
+    '    type filter hook prerouting priority mangle; policy accept;',
+    `    ct mark ${RELAY_MARK} meta mark set ct mark`,
+    '  }',
+    '}',
+    '',
+  );
   return lines.join('\n');
 }

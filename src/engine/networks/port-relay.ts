@@ -1,28 +1,15 @@
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
-import type { ResultPromise } from 'execa';
-import { spawn } from '../../drivers/exec.js';
-import { spawnInNamespaces } from '../../drivers/nsenter.js';
 import { Conflict, Forbidden } from '../../errdefs/index.js';
-import { moduleLogger } from '../../log/index.js';
-
-const log = moduleLogger('networks.ports');
-const SOCAT_BUFFER = '262144';
-
-/** A TCP port published on the host: a listener here, socat into the container network. */
-export interface TcpRelay {
-  hostIp: string;
-  hostPort: number;
-  close(): Promise<void>;
-}
 
 /**
  * Binds the host address and port now (so a taken port is refused before the container
- * starts). Connections wait until `connectInner` has been called.
+ * starts). The engine then hands the listening socket to the netns agent, which relays it
+ * (agent/port-forwarder.ts). Connections accepted here before that are reset: the client
+ * retries against a container that is up.
  */
 export async function bindHostPort(hostIp: string, port: number, endpointName: string): Promise<Server> {
-  const server = createServer({ pauseOnConnect: true });
+  const server = createServer({ pauseOnConnect: true }, (early: Socket) => early.resetAndDestroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: hostIp, port, exclusive: true }, () => {
@@ -46,79 +33,4 @@ export async function bindHostPort(hostIp: string, port: number, endpointName: s
     throw err;
   });
   return server;
-}
-
-async function waitForFile(path: string, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms; waited += 20) {
-    if (
-      await stat(path).then(
-        () => true,
-        () => false,
-      )
-    )
-      return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return false;
-}
-
-/**
- * Starts the inner half (socat inside the container network: unix socket → container
- * address) and makes the host listener hand each accepted connection to a socat that relays
- * it over that unix socket. Large socat buffers: see PLATFORM.md's relay measurements.
- */
-export async function startTcpRelay(options: {
-  server: Server;
-  holderPid: number;
-  socketPath: string;
-  target: string;
-  targetPort: number;
-}): Promise<TcpRelay> {
-  const { server, socketPath } = options;
-  await mkdir(dirname(socketPath), { recursive: true });
-  await rm(socketPath, { force: true });
-  const inner: ResultPromise = spawnInNamespaces(
-    { target: options.holderPid, net: true },
-    'socat',
-    [
-      '-b',
-      SOCAT_BUFFER,
-      `UNIX-LISTEN:${socketPath},fork,mode=600`,
-      `TCP4:${options.target}:${options.targetPort},nodelay`,
-    ],
-    { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' },
-  );
-  let innerErr = '';
-  inner.stderr?.on('data', (c: Buffer) => {
-    innerErr = (innerErr + c.toString()).slice(-2000);
-  });
-  void inner.then((r) => {
-    if (r.exitCode && r.signal !== 'SIGTERM')
-      log.warn({ socketPath, stderr: innerErr }, 'inner port relay exited');
-  });
-  if (!(await waitForFile(socketPath, 3000)))
-    log.warn({ socketPath, stderr: innerErr }, 'inner port relay not ready');
-  const onConnection = (conn: Socket) => {
-    const child = spawn('socat', ['-b', SOCAT_BUFFER, 'FD:3,nonblock=0', `UNIX-CONNECT:${socketPath}`], {
-      stdio: ['ignore', 'ignore', 'pipe', conn],
-      timeoutMs: 0,
-    });
-    conn.destroy();
-    void child.then((r) => {
-      if (r.exitCode)
-        log.debug({ stderr: String(r.stderr ?? '') }, 'port relay connection ended with an error');
-    });
-  };
-  server.on('connection', onConnection);
-  const address = server.address();
-  return {
-    hostIp: typeof address === 'object' && address ? address.address : '',
-    hostPort: typeof address === 'object' && address ? address.port : 0,
-    close: async () => {
-      server.off('connection', onConnection);
-      await new Promise<void>((r) => server.close(() => r()));
-      inner.kill('SIGTERM');
-      await rm(socketPath, { force: true });
-    },
-  };
 }

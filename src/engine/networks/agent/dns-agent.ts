@@ -2,6 +2,8 @@
  * The netns agent: runs inside the container network (started through
  * `nsenter --net=/proc/HOLDER/ns/net`) and serves the embedded DNS of user-defined networks
  * on each bridge gateway, port 53, UDP and TCP. Reads its config file at start and on SIGHUP.
+ * Also relays the published ports whose host sockets the engine sends over IPC
+ * (port-forwarder.ts); when the engine's channel closes (the engine died), it closes them.
  * Usage: node dns-agent.js CONFIG_FILE
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -14,6 +16,8 @@ import {
   type DnsServerConfig,
   lookupName,
 } from '../dns-config.js';
+import type { EngineToAgent } from '../port-messages.js';
+import { PortForwarder } from './port-forwarder.js';
 
 const SERVFAIL = 2;
 const NXDOMAIN_FREE_TTL = 600;
@@ -144,6 +148,16 @@ function reload(): void {
 }
 
 process.on('SIGHUP', reload);
+if (process.send) {
+  const forwarder = new PortForwarder(
+    (m) => process.send?.(m),
+    (msg) => say(msg),
+  );
+  process.on('message', (m: EngineToAgent, handle: unknown) => forwarder.handle(m, handle));
+  // The engine is gone: free its host ports at once, so that its next run can bind them again
+  // (it also stops this agent before starting its own). DNS goes on serving meanwhile.
+  process.on('disconnect', () => forwarder.closeAll());
+}
 process.on('SIGTERM', () => process.exit(0));
 reload();
 // Stay up with no server to serve (no user-defined network yet).

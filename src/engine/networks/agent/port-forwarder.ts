@@ -1,0 +1,172 @@
+/**
+ * The published-port relay of the netns agent. The engine binds each host port (in the host's
+ * network namespace) and hands the listening socket over IPC; this process, inside the
+ * container network, accepts on it and dials the container. No process per connection: TCP
+ * connections are handed to the native addon (native/ip-transparent.c), which dials and copies
+ * with splice(2) on two threads per connection; UDP is relayed here.
+ * Clients keep their address: the dial is made from a socket bound to the client's ip:port with
+ * IP_TRANSPARENT, which the routing set up by HolderNet.init() makes work. Loopback and IPv6
+ * clients cannot keep theirs: those are dialled from the gateway, as Docker's proxy does.
+ */
+import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
+import { createRequire } from 'node:module';
+import { connect, type Server, type Socket } from 'node:net';
+import { type AgentReply, type EngineToAgent, keepableSource } from '../port-messages.js';
+
+interface Transparent {
+  /** Takes a duplicate of clientFd; dials and relays on threads of its own (splice). */
+  relayTcp(clientFd: number, srcIp: string, srcPort: number, dstIp: string, dstPort: number): void;
+  bindUdp(srcIp: string, srcPort: number): number;
+}
+
+const UDP_IDLE_MS = 120_000;
+
+function loadAddon(say: (msg: string) => void): Transparent | undefined {
+  const require = createRequire(import.meta.url);
+  for (const path of ['../../../native/ip-transparent.node', '../../../../dist/native/ip-transparent.node']) {
+    try {
+      return require(path) as Transparent;
+    } catch {}
+  }
+  say('native addon missing: published ports will not keep client addresses');
+  return undefined;
+}
+
+interface Published {
+  close(): void;
+}
+
+export class PortForwarder {
+  private readonly published = new Map<string, Published>();
+  private readonly addon: Transparent | undefined;
+
+  constructor(
+    private readonly reply: (m: AgentReply) => void,
+    private readonly say: (msg: string) => void,
+  ) {
+    this.addon = loadAddon(say);
+  }
+
+  handle(m: EngineToAgent, handle: unknown): void {
+    if (m.op === 'unpublish') {
+      this.published.get(m.key)?.close();
+      this.published.delete(m.key);
+      this.reply({ op: 'unpublished', key: m.key });
+      return;
+    }
+    this.published.get(m.key)?.close();
+    if (!handle) {
+      this.reply({ op: 'failed', key: m.key, error: 'no socket came with the message' });
+      return;
+    }
+    const p =
+      m.proto === 'tcp'
+        ? this.tcp(handle as Server, m.target, m.targetPort)
+        : this.udp(handle as DgramSocket, m.target, m.targetPort);
+    this.published.set(m.key, p);
+    this.reply({ op: 'published', key: m.key });
+  }
+
+  /** Without the addon: a plain dial from the gateway, and Node copying the bytes. */
+  /** Closes every published port (their host sockets with them). */
+  closeAll(): void {
+    for (const p of this.published.values()) p.close();
+    this.published.clear();
+  }
+
+  private relayInNode(client: Socket, target: string, port: number): void {
+    const upstream = connect({ host: target, port, allowHalfOpen: true, noDelay: true });
+    const both = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.once('connect', () => {
+      splice(client, upstream);
+      splice(upstream, client);
+      client.resume();
+    });
+    upstream.on('error', both);
+    client.on('error', both);
+  }
+
+  private tcp(server: Server, target: string, port: number): Published {
+    // Read by net.Server for each accepted socket (not in the typings): half-closes pass
+    // through, and nothing is read before the container side is connected.
+    Object.assign(server, { allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+    server.on('connection', (client: Socket) => {
+      const fd = (client as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      if (this.addon && typeof fd === 'number' && fd >= 0) {
+        try {
+          const source = keepableSource(client.remoteAddress);
+          this.addon.relayTcp(fd, source ?? '', source ? (client.remotePort ?? 0) : 0, target, port);
+          // The addon has its own copy: closing ours sends nothing to the client.
+          client.destroy();
+          return;
+        } catch (err) {
+          this.say(`native relay failed, relaying in node: ${(err as Error).message}`);
+        }
+      }
+      this.relayInNode(client, target, port);
+    });
+    server.on('error', (err) => this.say(`published port: ${err.message}`));
+    return { close: () => server.close() };
+  }
+
+  private udp(host: DgramSocket, target: string, port: number): Published {
+    const sessions = new Map<string, { sock: DgramSocket; last: number }>();
+    const open = (rinfo: RemoteInfo) => {
+      const sock = createSocket('udp4');
+      const source = keepableSource(rinfo.address);
+      let fd: number | undefined;
+      if (this.addon && source) {
+        try {
+          fd = this.addon.bindUdp(source, rinfo.port);
+        } catch {}
+      }
+      sock.bind(fd === undefined ? { port: 0 } : { fd });
+      sock.on('error', () => undefined);
+      sock.on('message', (msg) => {
+        const s = sessions.get(`${rinfo.address}|${rinfo.port}`);
+        if (s) s.last = Date.now();
+        host.send(msg, rinfo.port, rinfo.address);
+      });
+      return sock;
+    };
+    host.on('message', (msg, rinfo) => {
+      const key = `${rinfo.address}|${rinfo.port}`;
+      let s = sessions.get(key);
+      if (!s) {
+        s = { sock: open(rinfo), last: 0 };
+        sessions.set(key, s);
+      }
+      s.last = Date.now();
+      s.sock.send(msg, port, target);
+    });
+    host.on('error', (err) => this.say(`published udp port: ${err.message}`));
+    const sweep = setInterval(() => {
+      const now = Date.now();
+      for (const [key, s] of sessions)
+        if (now - s.last > UDP_IDLE_MS) {
+          s.sock.close();
+          sessions.delete(key);
+        }
+    }, 10_000);
+    sweep.unref();
+    return {
+      close: () => {
+        clearInterval(sweep);
+        for (const s of sessions.values()) s.sock.close();
+        sessions.clear();
+        host.close();
+      },
+    };
+  }
+}
+
+/** from → to with backpressure; from's end half-closes to (the other direction goes on). */
+function splice(from: Socket, to: Socket): void {
+  from.pipe(to);
+  from.on('close', () => {
+    if (!to.writableEnded) to.destroy();
+  });
+}

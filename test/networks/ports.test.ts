@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pushBusybox } from '../fixtures/images.js';
+import { type Registry, startRegistry } from '../fixtures/registry.js';
+import { type Daemon, docker, dockerOk, runChecked, runCommand, startDaemon } from '../helpers/index.js';
+
+/**
+ * Published ports keep the client's address. The client lives in a network namespace made
+ * here (as root): a veth pair HOST_IP ↔ CLIENT_IP, so that it reaches the host's HOST_IP:PORT
+ * from an address that is not the host's loopback.
+ */
+const TAG = `rltp${process.pid % 10000}`;
+const NETNS = `${TAG}-ns`;
+const NET = 200 + (process.pid % 50);
+const HOST_IP = `10.${NET}.0.1`;
+const CLIENT_IP = `10.${NET}.0.2`;
+
+async function removeNetns(): Promise<void> {
+  await runCommand('ip', ['link', 'del', `${TAG}a`]);
+  await runCommand('ip', ['netns', 'del', NETNS]);
+}
+
+async function addNetns(): Promise<void> {
+  await removeNetns();
+  await runChecked('ip', ['netns', 'add', NETNS]);
+  await runChecked('ip', ['link', 'add', `${TAG}a`, 'type', 'veth', 'peer', 'name', `${TAG}b`]);
+  await runChecked('ip', ['link', 'set', `${TAG}b`, 'netns', NETNS]);
+  await runChecked('ip', ['addr', 'add', `${HOST_IP}/30`, 'dev', `${TAG}a`]);
+  await runChecked('ip', ['link', 'set', `${TAG}a`, 'up']);
+  for (const args of [
+    ['addr', 'add', `${CLIENT_IP}/30`, 'dev', `${TAG}b`],
+    ['link', 'set', `${TAG}b`, 'up'],
+    ['link', 'set', 'lo', 'up'],
+  ])
+    await runChecked('ip', ['netns', 'exec', NETNS, 'ip', ...args]);
+}
+
+/** Runs a program in the client's namespace. */
+function inClient(program: string, args: readonly string[], input?: string) {
+  return runCommand('ip', ['netns', 'exec', NETNS, program, ...args], {
+    timeoutMs: 10_000,
+    ...(input ? { input } : {}),
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '0.0.0.0', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** `peer=ADDRESS` from the container's CGI script, asked from inside the client namespace. */
+async function peerFromClient(port: number): Promise<string> {
+  let last = '';
+  for (let i = 0; i < 50; i++) {
+    const r = await inClient('curl', ['-s', '--max-time', '3', `http://${HOST_IP}:${port}/cgi-bin/peer`]);
+    last = r.stdout + r.stderr;
+    // busybox httpd listens on IPv6: an IPv4 peer shows as [::ffff:A.B.C.D].
+    const m = /peer=\[?(?:::ffff:)?([^\]\s]+)/.exec(r.stdout);
+    if (m) return m[1] as string;
+    await sleep(100);
+  }
+  throw new Error(`no answer through the published port: ${last}`);
+}
+
+const CGI_SERVER = [
+  'mkdir -p /w/cgi-bin',
+  'printf "#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho peer=\\$REMOTE_ADDR\\n" > /w/cgi-bin/peer',
+  'chmod +x /w/cgi-bin/peer',
+  'head -c 3000000 /dev/zero > /w/big',
+  'exec httpd -f -p 80 -h /w',
+].join(' && ');
+
+describe('published ports keep the client address', () => {
+  let registry: Registry;
+  let daemon: Daemon;
+  let image: string;
+
+  before(async () => {
+    await addNetns();
+    registry = await startRegistry();
+    await pushBusybox(registry);
+    image = `${registry.host}/library/busybox`;
+    daemon = await startDaemon();
+    await dockerOk(daemon, ['pull', image]);
+  });
+  after(async () => {
+    await daemon?.stop();
+    await registry?.stop();
+    await removeNetns();
+  });
+
+  test('TCP: a client on another address is seen as itself, a loopback one still served', async (t) => {
+    t.after(() => docker(daemon, ['rm', '-f', 'peer']));
+    const port = await freePort();
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'peer',
+      '-p',
+      `${port}:80`,
+      image,
+      'sh',
+      '-c',
+      CGI_SERVER,
+    ]);
+    assert.equal(await peerFromClient(port), CLIENT_IP);
+    // Loopback cannot be kept (EINVAL): the relay dials from the network's gateway instead.
+    const local = await runChecked('curl', [
+      '-s',
+      '--max-time',
+      '5',
+      `http://127.0.0.1:${port}/cgi-bin/peer`,
+    ]);
+    assert.match(local, /peer=\[?(::ffff:)?172\.17\.0\.1\b/);
+    // A body larger than the socket buffers comes through whole.
+    const big = await inClient('curl', [
+      '-s',
+      '--max-time',
+      '10',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{size_download}',
+      `http://${HOST_IP}:${port}/big`,
+    ]);
+    assert.equal(big.stdout, '200 3000000');
+  });
+
+  test('a half-close passes through: the reply comes after the client has finished sending', async (t) => {
+    t.after(() => docker(daemon, ['rm', '-f', 'halfclose']));
+    const port = await freePort();
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'halfclose',
+      '-p',
+      `${port}:80`,
+      image,
+      // Reads to EOF, then answers: only works if the client's FIN reaches it and the way back
+      // stays open.
+      'nc',
+      '-ll',
+      '-p',
+      '80',
+      '-e',
+      'sh',
+      '-c',
+      'wc -c; echo bye',
+    ]);
+    const ask = (from: 'client' | 'loopback') =>
+      from === 'client'
+        ? inClient('socat', ['-t', '3', '-', `TCP:${HOST_IP}:${port}`], 'hello')
+        : runCommand('socat', ['-t', '3', '-', `TCP:127.0.0.1:${port}`], {
+            input: 'hello12',
+            timeoutMs: 10_000,
+          });
+    let out = '';
+    for (let i = 0; i < 50 && !out.includes('bye'); i++) {
+      out = (await ask('client')).stdout;
+      if (!out.includes('bye')) await sleep(100);
+    }
+    assert.equal(out.replace(/\s+/g, ' ').trim(), '5 bye');
+    assert.equal((await ask('loopback')).stdout.replace(/\s+/g, ' ').trim(), '7 bye');
+  });
+
+  test('UDP: the container sees the client address and its reply comes back', async (t) => {
+    t.after(() => docker(daemon, ['rm', '-f', 'udpeer']));
+    const probe = createSocket('udp4');
+    await new Promise<void>((r) => probe.bind(0, '0.0.0.0', () => r()));
+    const port = probe.address().port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'udpeer',
+      '-p',
+      `${port}:9999/udp`,
+      '-v',
+      '/:/host:ro',
+      image,
+      'chroot',
+      '/host',
+      'socat',
+      'UDP4-RECVFROM:9999,fork',
+      'SYSTEM:read l; echo pong-$SOCAT_PEERADDR',
+    ]);
+    let out = '';
+    for (let i = 0; i < 30 && !out.includes('pong-'); i++) {
+      const r = await inClient('socat', ['-T', '1', '-', `UDP4:${HOST_IP}:${port}`], 'ping\n');
+      out = r.stdout;
+    }
+    assert.match(out, new RegExp(`pong-${CLIENT_IP.replace(/\./g, '\\.')}\\b`));
+  });
+
+  test('ports come back after the engine is killed, and are freed when the container stops', async (t) => {
+    t.after(() => docker(daemon, ['rm', '-f', 'survivor']));
+    const port = await freePort();
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'survivor',
+      '-p',
+      `${HOST_IP}:${port}:80`,
+      image,
+      'sh',
+      '-c',
+      CGI_SERVER,
+    ]);
+    assert.equal(await peerFromClient(port), CLIENT_IP);
+    const engine = daemon.pids().engine;
+    assert.ok(engine, 'engine pid');
+    process.kill(engine, 'SIGKILL');
+    for (let i = 0; i < 100 && daemon.pids().engine === engine; i++) await sleep(100);
+    for (let i = 0; i < 50 && (await docker(daemon, ['version'])).exitCode !== 0; i++) await sleep(200);
+    assert.equal(await peerFromClient(port), CLIENT_IP);
+    await dockerOk(daemon, ['stop', '-t', '0', 'survivor']);
+    // Freed: the port can be bound again on the host. (The engine releases the container's
+    // network just after `stop` returns, so allow it a moment.)
+    let bound = false;
+    for (let i = 0; i < 50 && !bound; i++) {
+      const s = createServer();
+      bound = await new Promise<boolean>((resolve) => {
+        s.once('error', () => resolve(false));
+        s.listen(port, HOST_IP, () => resolve(true));
+      });
+      if (bound) await new Promise((r) => s.close(r));
+      else await sleep(100);
+    }
+    assert.ok(bound, `port ${port} still taken after the container stopped`);
+  });
+});
