@@ -1,0 +1,205 @@
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { getAttribute, listAttributes } from '@napi-rs/xattr';
+import tar from 'tar-stream';
+import { moduleLogger } from '../../log/index.js';
+
+const log = moduleLogger('containers.layer-diff');
+
+type HeaderArg = Partial<tar.Header> & { name: string };
+
+/** AUFS-style whiteout names, as layer tars carry them. */
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_MARKER = '.wh..wh..opq';
+
+/** The xattrs that mark an upper directory opaque, per overlay implementation. */
+const OPAQUE_XATTRS = ['user.overlay.opaque', 'user.fuseoverlayfs.opaque', 'trusted.overlay.opaque'];
+
+/** Xattrs that belong to the overlay that wrote the upper dir: never part of a layer. */
+export function isOverlayPrivateXattr(name: string): boolean {
+  return (
+    name.startsWith('user.overlay.') || name.startsWith('user.fuseoverlayfs.') || name.startsWith('trusted.')
+  );
+}
+
+/** A deletion in an overlay upper dir: a character device 0/0 (several may share one inode). */
+export function isWhiteoutDevice(st: Pick<Stats, 'rdev'> & { isCharacterDevice(): boolean }): boolean {
+  return st.isCharacterDevice() && st.rdev === 0;
+}
+
+/** `a/b/name` → `a/b/.wh.name`. */
+export function whiteoutEntryName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0
+    ? `${WHITEOUT_PREFIX}${path}`
+    : `${path.slice(0, i + 1)}${WHITEOUT_PREFIX}${path.slice(i + 1)}`;
+}
+
+export interface LayerDiffOptions {
+  /** The snapshot's own folder (an overlay upper dir). */
+  upper: string;
+  /** Relative paths (no leading slash) to leave out, e.g. mount points the engine created. */
+  skip?: (relative: string, st: Stats) => boolean;
+  /** Directories written only when something below them is (mount points the runtime touched). */
+  lazyDir?: (relative: string) => boolean;
+}
+
+/** One PAX record: `<len> key=value\n`, the length counting itself. */
+function paxRecord(key: string, value: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return Buffer.concat([Buffer.from(String(len)), body]);
+}
+
+/** The xattrs a layer keeps: user ones (not the overlay's) and file capabilities. */
+async function layerXattrs(path: string, st: Stats): Promise<[string, Buffer][]> {
+  if (st.isSymbolicLink() || !(st.isFile() || st.isDirectory())) return [];
+  const names = await listAttributes(path).catch(() => [] as string[]);
+  const out: [string, Buffer][] = [];
+  for (const name of names.sort()) {
+    if (isOverlayPrivateXattr(name)) continue;
+    if (!(name.startsWith('user.') || name === 'security.capability')) continue;
+    const value = await getAttribute(path, name).catch(() => null);
+    if (value) out.push([name, value]);
+  }
+  return out;
+}
+
+async function isOpaque(path: string, names: readonly string[]): Promise<boolean> {
+  if (names.includes(OPAQUE_MARKER)) return false; // the marker file itself is emitted as is
+  for (const x of OPAQUE_XATTRS) {
+    const v = await getAttribute(path, x).catch(() => null);
+    if (v && v.toString() === 'y') return true;
+  }
+  return false;
+}
+
+/**
+ * A layer tar (uncompressed) of an overlay upper dir, as Docker's overlay2 driver writes a
+ * diff: entries named relative to the layer root (directories end in `/`), in lexical order;
+ * each whiteout device becomes an empty `.wh.NAME` file (mode 0600), an opaque directory is
+ * followed by a `.wh..wh..opq` entry, the overlay's own xattrs are dropped, hard links within
+ * the layer are stored once. Must run inside the user namespace so owners read back as the
+ * container sees them.
+ */
+export function layerDiff(o: LayerDiffOptions): Readable {
+  const pack = tar.pack();
+  const seen = new Map<string, string>();
+  const put = (header: HeaderArg, body?: Readable) =>
+    new Promise<void>((resolve, reject) => {
+      const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+      if (!body) return;
+      body.on('error', (err) => sink.destroy(err));
+      body.pipe(sink);
+    });
+  /** Writes the header, preceded by our own PAX header when the entry has xattrs (binary-safe). */
+  const entry = async (header: HeaderArg, xattrs: [string, Buffer][], body?: Readable) => {
+    if (xattrs.length === 0) return put(header, body);
+    const records = [paxRecord('path', Buffer.from(header.name))];
+    if (header.linkname) records.push(paxRecord('linkpath', Buffer.from(header.linkname)));
+    for (const [k, v] of xattrs) records.push(paxRecord(`SCHILY.xattr.${k}`, v));
+    const pax = Buffer.concat(records);
+    const paxType = 'pax-header' as unknown as tar.Header['type'];
+    await put({ name: 'PaxHeader', type: paxType, size: pax.length, mode: 0o644 }, Readable.from([pax]));
+    // The PAX path wins; the header's own name only has to fit.
+    const short = header.name.length > 99 ? header.name.slice(-99).replace(/^\/+/, '') : header.name;
+    return put(
+      { ...header, name: short, ...(header.linkname ? { linkname: header.linkname.slice(0, 99) } : {}) },
+      body,
+    );
+  };
+
+  /** Headers of lazy directories, written before the first entry below them. */
+  let pending: (() => Promise<void>)[] = [];
+  const flush = async () => {
+    const todo = pending;
+    pending = [];
+    for (const write of todo) await write();
+  };
+
+  const walk = async (rel: string): Promise<void> => {
+    const dir = rel === '' ? o.upper : join(o.upper, rel);
+    const names = (await readdir(dir).catch(() => [] as string[])).sort();
+    for (const name of names) {
+      const path = rel === '' ? name : `${rel}/${name}`;
+      const host = join(o.upper, path);
+      const st = await lstat(host).catch(() => undefined);
+      if (!st || o.skip?.(path, st)) continue;
+      if (!(st.isDirectory() && o.lazyDir?.(path))) await flush();
+      const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+      if (isWhiteoutDevice(st)) {
+        await put({ ...base, name: whiteoutEntryName(path), mode: 0o600, type: 'file', size: 0 });
+        continue;
+      }
+      const xattrs = await layerXattrs(host, st);
+      if (st.isDirectory()) {
+        const children = await readdir(host).catch(() => [] as string[]);
+        const opaque = await isOpaque(host, children);
+        const header = async () => {
+          await entry({ ...base, name: `${path}/`, type: 'directory' }, xattrs);
+          if (opaque)
+            await put({
+              ...base,
+              name: `${path}/${OPAQUE_MARKER}`,
+              mode: st.mode & 0o777,
+              type: 'file',
+              size: 0,
+            });
+        };
+        if (o.lazyDir?.(path) && !opaque) {
+          const depth = pending.length;
+          pending.push(header);
+          await walk(path);
+          // Nothing below was written: the directory is left out.
+          if (pending.length > depth) pending = pending.slice(0, depth);
+        } else {
+          await header();
+          await walk(path);
+        }
+      } else if (st.isSymbolicLink()) {
+        await entry({ ...base, name: path, type: 'symlink', linkname: await readlink(host) }, []);
+      } else if (st.isFile()) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? seen.get(key) : undefined;
+        if (first !== undefined) {
+          await entry({ ...base, name: path, type: 'link', linkname: first }, []);
+          continue;
+        }
+        if (st.nlink > 1) seen.set(key, path);
+        // No more than the size in the header is read (a running container may write meanwhile).
+        const fh = await open(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+        if (st.size === 0) {
+          await fh.close();
+          await entry({ ...base, name: path, type: 'file', size: 0 }, xattrs);
+        } else {
+          const body = fh.createReadStream({ start: 0, end: st.size - 1 });
+          await entry({ ...base, name: path, type: 'file', size: st.size }, xattrs, body);
+        }
+      } else if (st.isFIFO()) {
+        await entry({ ...base, name: path, type: 'fifo' }, []);
+      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+        await entry(
+          {
+            ...base,
+            name: path,
+            type: st.isCharacterDevice() ? 'character-device' : 'block-device',
+            devmajor: Math.floor(st.rdev / 256),
+            devminor: st.rdev % 256,
+          },
+          [],
+        );
+      } else {
+        log.debug({ path }, 'socket left out of the layer');
+      }
+    }
+  };
+
+  walk('').then(
+    () => pack.finalize(),
+    (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
+  );
+  return Readable.from(pack);
+}
