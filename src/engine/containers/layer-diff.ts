@@ -46,14 +46,6 @@ export interface LayerDiffOptions {
   lazyDir?: (relative: string) => boolean;
 }
 
-/** One PAX record: `<len> key=value\n`, the length counting itself. */
-function paxRecord(key: string, value: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
-  let len = body.length + 1;
-  while (String(len).length + body.length !== len) len = String(len).length + body.length;
-  return Buffer.concat([Buffer.from(String(len)), body]);
-}
-
 /** The xattrs a layer keeps: user ones (not the overlay's) and file capabilities. */
 async function layerXattrs(path: string, st: Stats): Promise<[string, Buffer][]> {
   if (st.isSymbolicLink() || !(st.isFile() || st.isDirectory())) return [];
@@ -90,26 +82,26 @@ export function layerDiff(o: LayerDiffOptions): Readable {
   const seen = new Map<string, string>();
   const put = (header: HeaderArg, body?: Readable) =>
     new Promise<void>((resolve, reject) => {
-      const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-      if (!body) return;
+      const done = (err?: Error | null) => (err ? reject(err) : resolve());
+      // A file entry without a body must still be ended (an empty buffer does).
+      if (!body) {
+        if (header.type === 'file') pack.entry(header, Buffer.alloc(0), done);
+        else pack.entry(header, done);
+        return;
+      }
+      const sink = pack.entry(header, done);
       body.on('error', (err) => sink.destroy(err));
       body.pipe(sink);
     });
-  /** Writes the header, preceded by our own PAX header when the entry has xattrs (binary-safe). */
+  /** Writes the header; xattrs go in PAX records (tar-stream writes them as UTF-8 text). */
   const entry = async (header: HeaderArg, xattrs: [string, Buffer][], body?: Readable) => {
-    if (xattrs.length === 0) return put(header, body);
-    const records = [paxRecord('path', Buffer.from(header.name))];
-    if (header.linkname) records.push(paxRecord('linkpath', Buffer.from(header.linkname)));
-    for (const [k, v] of xattrs) records.push(paxRecord(`SCHILY.xattr.${k}`, v));
-    const pax = Buffer.concat(records);
-    const paxType = 'pax-header' as unknown as tar.Header['type'];
-    await put({ name: 'PaxHeader', type: paxType, size: pax.length, mode: 0o644 }, Readable.from([pax]));
-    // The PAX path wins; the header's own name only has to fit.
-    const short = header.name.length > 99 ? header.name.slice(-99).replace(/^\/+/, '') : header.name;
-    return put(
-      { ...header, name: short, ...(header.linkname ? { linkname: header.linkname.slice(0, 99) } : {}) },
-      body,
-    );
+    const pax: Record<string, string> = {};
+    for (const [k, v] of xattrs) {
+      const text = v.toString('utf8');
+      if (Buffer.from(text, 'utf8').equals(v)) pax[`SCHILY.xattr.${k}`] = text;
+      else log.warn({ path: header.name, xattr: k }, 'binary extended attribute left out of the layer');
+    }
+    return put(Object.keys(pax).length ? { ...header, pax } : header, body);
   };
 
   /** Headers of lazy directories, written before the first entry below them. */
