@@ -249,3 +249,55 @@ describe('docker commit', () => {
     await dockerOk(d, ['rm', c]);
   });
 });
+
+describe('docker commit on the other storage drivers', () => {
+  test('fuse-overlayfs: whiteouts and opaque directories come out of its upper dir', async () => {
+    const f = await startDaemon({ daemonJson: { 'storage-driver': 'fuse-overlayfs' } });
+    try {
+      const driver = (await dockerOk(f, ['info', '--format', '{{.Driver}}'])).trim();
+      assert.equal(driver, 'fuse-overlayfs');
+      await dockerOk(f, ['pull', bb]);
+      const c1 = (
+        await dockerOk(f, [
+          'create',
+          ...NET,
+          bb,
+          'sh',
+          '-c',
+          'mkdir -p /d/sub && echo a > /d/sub/f && echo b > /d/gone',
+        ])
+      ).trim();
+      await dockerOk(f, ['start', '-a', c1]);
+      await dockerOk(f, ['commit', c1, 'fuse/one']);
+      const c2 = (
+        await dockerOk(f, [
+          'create',
+          ...NET,
+          'fuse/one',
+          'sh',
+          '-c',
+          'rm /d/gone && rm -rf /d/sub && mkdir /d/sub && echo new > /d/sub/g',
+        ])
+      ).trim();
+      await dockerOk(f, ['start', '-a', c2]);
+      await dockerOk(f, ['commit', c2, 'fuse/two']);
+      const out = await dockerOk(f, ['run', '--rm', ...NET, 'fuse/two', 'sh', '-c', 'ls /d; ls /d/sub']);
+      assert.equal(out, 'sub\ng\n');
+    } finally {
+      await f.stop();
+    }
+  });
+
+  test('vfs: commit is refused with a clear message', async () => {
+    const v = await startDaemon({ daemonJson: { 'storage-driver': 'vfs' } });
+    try {
+      await dockerOk(v, ['pull', bb]);
+      const c = (await dockerOk(v, ['create', ...NET, bb, 'true'])).trim();
+      const r = await docker(v, ['commit', c]);
+      assert.notEqual(r.exitCode, 0);
+      assert.match(r.stderr, /not implemented for the vfs storage driver/);
+    } finally {
+      await v.stop();
+    }
+  });
+});

@@ -12,7 +12,7 @@ import { decompressLayer } from '../layers/extract/decompress.js';
 import { type Descriptor, MEDIA_TYPES } from '../registry/manifest.js';
 import { imageBlobs } from './image-blobs.js';
 import type { ImageConfigFile, ImageContainerConfig, ImageHistoryEntry } from './image-config.js';
-import { familiarReference } from './image-service.js';
+import { familiarReference, noSuchImage } from './image-service.js';
 import { buildManifest } from './local-image.js';
 import type { TransferContext } from './transfer-context.js';
 
@@ -97,6 +97,8 @@ function configDocument(
 export async function commitImage(ctx: CommitContext, input: CommitImageInput): Promise<string> {
   const created = new Date().toISOString();
   const parentRecord = input.parentId ? ctx.images.get(input.parentId) : undefined;
+  // The container's image was removed (rmi -f): its layers cannot be described, as in Docker.
+  if (input.parentId && !parentRecord) throw noSuchImage(input.parentId);
   const parent = parentRecord ? await ctx.service.configOf(parentRecord.id) : undefined;
   const parentDiffIds = parent?.rootfs.diff_ids ?? [];
   await mkdir(ctx.tmpDir, { recursive: true });
