@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { getAttribute, listAttributes } from '@napi-rs/xattr';
@@ -67,6 +67,28 @@ async function isOpaque(path: string, names: readonly string[]): Promise<boolean
     if (v && v.toString() === 'y') return true;
   }
   return false;
+}
+
+/**
+ * The file's first `size` bytes, padded with zeros when it shrank meanwhile (a running
+ * container may write while it is committed: the header's size must hold).
+ */
+async function* exactly(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
+  try {
+    let at = 0;
+    while (at < size) {
+      const buf = Buffer.alloc(Math.min(256 * 1024, size - at));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+      if (bytesRead === 0) {
+        yield Buffer.alloc(size - at);
+        return;
+      }
+      at += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -162,12 +184,14 @@ export function layerDiff(o: LayerDiffOptions): Readable {
         }
         if (st.nlink > 1) seen.set(key, path);
         // No more than the size in the header is read (a running container may write meanwhile).
-        const fh = await open(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
         if (st.size === 0) {
-          await fh.close();
           await entry({ ...base, name: path, type: 'file', size: 0 }, xattrs);
         } else {
-          const body = fh.createReadStream({ start: 0, end: st.size - 1 });
+          const fh = await open(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+            () => undefined,
+          );
+          if (!fh) continue; // removed meanwhile by the running container
+          const body = Readable.from(exactly(fh, st.size));
           await entry({ ...base, name: path, type: 'file', size: st.size }, xattrs, body);
         }
       } else if (st.isFIFO()) {
