@@ -8,12 +8,12 @@ import { moduleLogger } from '../../log/index.js';
 import { Digester } from '../content/digest.js';
 import { applyLayer } from '../layers/apply-layer.js';
 import { chainIds } from '../layers/chain-id.js';
-import { decompressLayer } from '../layers/extract/decompress.js';
 import { type Descriptor, MEDIA_TYPES } from '../registry/manifest.js';
 import { imageBlobs } from './image-blobs.js';
 import type { ImageConfigFile, ImageContainerConfig, ImageHistoryEntry } from './image-config.js';
 import { familiarReference, noSuchImage } from './image-service.js';
 import { buildManifest } from './local-image.js';
+import { teeStream } from './tee.js';
 import type { TransferContext } from './transfer-context.js';
 
 const log = moduleLogger('images.commit');
@@ -105,27 +105,38 @@ export async function commitImage(ctx: CommitContext, input: CommitImageInput): 
   const dir = await mkdtemp(join(ctx.tmpDir, 'commit-'));
   try {
     const file = join(dir, 'layer.tar.gz');
-    const { diffId, blob } = await spoolLayer(input.layer, file, input.signal);
+    const snapshotter = await ctx.snapshotter();
+    const parentChain = chainIds(parentDiffIds).at(-1);
+    // One pass over the container's files: the tar is compressed into the blob file and
+    // extracted into the new layer at the same time.
+    const [toBlob, toLayer] = teeStream(input.layer);
+    const [spooled, applied] = await Promise.allSettled([
+      spoolLayer(toBlob, file, input.signal),
+      applyLayer(snapshotter, toLayer, {
+        ...(parentChain ? { parent: parentChain } : {}),
+        ...(input.signal ? { signal: input.signal } : {}),
+      }),
+    ]);
+    if (spooled.status === 'rejected') {
+      toLayer.destroy();
+      throw spooled.reason;
+    }
+    if (applied.status === 'rejected') throw applied.reason;
+    const { diffId, blob } = spooled.value;
+    if (applied.value.diffId !== diffId)
+      throw new Error(`commit: layer diff id mismatch (${applied.value.diffId} applied, ${diffId} stored)`);
     const empty = diffId === EMPTY_LAYER_DIFF_ID;
     let layer: Descriptor | undefined;
-    if (!empty) {
+    if (empty) {
+      // No layer for an empty diff (as Docker); drop the snapshot unless another image has it.
+      if (!applied.value.reused) await snapshotter.remove(applied.value.chainId).catch(() => undefined);
+    } else {
       await ctx.content.write(
         blob,
         () => createReadStream(file),
         input.signal ? { signal: input.signal } : {},
       );
       layer = { mediaType: MEDIA_TYPES.dockerLayerGzip, ...blob };
-      const snapshotter = await ctx.snapshotter();
-      const { stream } = await decompressLayer(createReadStream(file), input.signal);
-      const parentChain = chainIds(parentDiffIds).at(-1);
-      await applyLayer(snapshotter, stream, {
-        ...(parentChain ? { parent: parentChain } : {}),
-        expectedDiffId: diffId,
-        ...(input.signal ? { signal: input.signal } : {}),
-      }).catch((err: unknown) => {
-        stream.destroy();
-        throw err;
-      });
     }
     const history: ImageHistoryEntry = {
       created,
