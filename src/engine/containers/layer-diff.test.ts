@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { setAttributeSync } from '@napi-rs/xattr';
 import tar from 'tar-stream';
+import { EMPTY_LAYER_DIFF_ID } from '../images/commit.js';
 import { isOverlayPrivateXattr, layerDiff, whiteoutEntryName } from './layer-diff.js';
 
 interface Entry {
@@ -126,6 +128,15 @@ describe('layerDiff over an overlay upper dir', {
         layerDiff({ upper: empty, skip: (rel) => rel === 'etc/hosts', lazyDir: (rel) => rel === 'etc' }),
       );
       assert.deepEqual(list, []);
+      // Exactly the tar Docker treats as an empty layer (1024 zero bytes).
+      const hash = createHash('sha256');
+      for await (const chunk of layerDiff({
+        upper: empty,
+        skip: (rel) => rel === 'etc/hosts',
+        lazyDir: (rel) => rel === 'etc',
+      }))
+        hash.update(chunk as Buffer);
+      assert.equal(`sha256:${hash.digest('hex')}`, EMPTY_LAYER_DIFF_ID);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
