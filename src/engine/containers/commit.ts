@@ -1,11 +1,12 @@
 import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { CommitBackend, CommitQuery } from '../../api/routes/commit.js';
-import { Conflict, InvalidParameter, NotImplemented } from '../../errdefs/index.js';
+import { Conflict, InvalidParameter } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { ImageContainerConfig } from '../images/image-config.js';
 import { normalizedString, parseNormalizedNamed, withTag } from '../images/reference.js';
+import { EXTRACT_KEY_PREFIX } from '../layers/apply-layer.js';
 import type { Snapshotter } from '../layers/types.js';
 import { commitImageConfig } from './commit-config.js';
 import type { ContainerService } from './container-service.js';
@@ -65,10 +66,6 @@ export class ContainerCommit implements CommitBackend {
     if (c.removed || c.state.status === 'removing')
       throw new Conflict(`You cannot commit container ${c.id} which is being removed`);
     const snapshotter = await this.o.snapshotter();
-    if (snapshotter.driver === 'vfs')
-      throw new NotImplemented('docker commit is not implemented for the vfs storage driver', {
-        hint: 'use the overlay or fuse-overlayfs storage driver to commit containers',
-      });
     const own = configOf(c.record) as unknown as ImageContainerConfig;
     const config = commitImageConfig(own, req.config as ImageContainerConfig | undefined, req.changes);
     if (req.pause && c.running)
@@ -76,16 +73,29 @@ export class ContainerCommit implements CommitBackend {
     const id = await c.locked(async () => {
       if (c.removed) throw new Conflict(`You cannot commit container ${c.id} which is being removed`);
       const upper = await snapshotter.writableDir(snapshotKey(c.id));
-      return this.o.store({
-        parentId: c.record.imageId,
-        layer: layerDiff({ upper, skip: isEngineMountPoint, lazyDir: isRuntimeDir }),
-        config,
-        createdBy: (own.Cmd ?? []).join(' '),
-        ...(req.author ? { author: req.author } : {}),
-        ...(req.comment ? { comment: req.comment } : {}),
-        ...(tag ? { tag } : {}),
-        ...(signal ? { signal } : {}),
-      });
+      // vfs snapshots are full copies: the diff compares them with the parent's tree (a view).
+      const view =
+        snapshotter.driver === 'vfs' && c.record.chainId ? `${EXTRACT_KEY_PREFIX}commit-${c.id}` : undefined;
+      const lower = view ? (await snapshotter.view(view, c.record.chainId))[0]?.source : undefined;
+      try {
+        return await this.o.store({
+          parentId: c.record.imageId,
+          layer: layerDiff({
+            upper,
+            skip: isEngineMountPoint,
+            lazyDir: isRuntimeDir,
+            ...(lower ? { lower } : {}),
+          }),
+          config,
+          createdBy: (own.Cmd ?? []).join(' '),
+          ...(req.author ? { author: req.author } : {}),
+          ...(req.comment ? { comment: req.comment } : {}),
+          ...(tag ? { tag } : {}),
+          ...(signal ? { signal } : {}),
+        });
+      } finally {
+        if (view) await snapshotter.remove(view).catch(() => undefined);
+      }
     });
     this.o.bus.publish({
       type: 'container',

@@ -142,3 +142,37 @@ describe('layerDiff over an overlay upper dir', {
     }
   });
 });
+
+describe('layerDiff of a full copy against its parent (vfs)', () => {
+  test('changed, added and deleted entries; unchanged ones left out', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'layer-diff-vfs-'));
+    try {
+      const lower = join(root, 'lower');
+      const upper = join(root, 'upper');
+      for (const t of [lower, upper]) {
+        mkdirSync(join(t, 'a', 'deep'), { recursive: true });
+        writeFileSync(join(t, 'a', 'same'), 'same');
+        writeFileSync(join(t, 'a', 'deep', 'x'), 'x');
+        writeFileSync(join(t, 'gone'), 'g');
+        mkdirSync(join(t, 'was-dir'));
+        writeFileSync(join(t, 'was-dir', 'child'), 'c');
+        symlinkSync('same', join(t, 'a', 'link'));
+      }
+      const old = new Date('2020-01-01T00:00:00Z');
+      for (const t of [lower, upper])
+        for (const f of ['a/same', 'a/deep/x', 'gone', 'was-dir/child', 'a/link'])
+          execFileSync('touch', ['-h', '-d', old.toISOString(), join(t, f)]);
+      rmSync(join(upper, 'gone'));
+      rmSync(join(upper, 'was-dir'), { recursive: true });
+      writeFileSync(join(upper, 'was-dir'), 'now a file');
+      writeFileSync(join(upper, 'a', 'deep', 'x'), 'changed');
+      writeFileSync(join(upper, 'a', 'new'), 'n');
+      const list = await entries(layerDiff({ upper, lower }));
+      const names = list.map((e) => e.name);
+      assert.deepEqual(names, ['a/', 'a/deep/', 'a/deep/x', 'a/new', '.wh.gone', 'was-dir']);
+      assert.equal(list.find((e) => e.name === 'was-dir')?.body, 'now a file');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -44,6 +44,22 @@ export interface LayerDiffOptions {
   skip?: (relative: string, st: Stats) => boolean;
   /** Directories written only when something below them is (mount points the runtime touched). */
   lazyDir?: (relative: string) => boolean;
+  /**
+   * For a snapshot that is a full copy (vfs): the parent's whole tree. The diff is then found
+   * by comparing the two trees (as Docker's ChangesDirs: type, mode, owner, size, mtime, link
+   * target), and a name only the parent has becomes a whiteout.
+   */
+  lower?: string;
+}
+
+/** Whether a path is the same in the container and its parent (vfs comparison). */
+async function unchanged(st: Stats, low: Stats, host: string, lowHost: string): Promise<boolean> {
+  if ((st.mode & 0o170000) !== (low.mode & 0o170000)) return false;
+  if (st.mode !== low.mode || st.uid !== low.uid || st.gid !== low.gid) return false;
+  if (st.isDirectory()) return true; // its entries are compared one by one
+  if (st.size !== low.size || st.mtimeMs !== low.mtimeMs || st.rdev !== low.rdev) return false;
+  if (st.isSymbolicLink()) return (await readlink(host)) === (await readlink(lowHost));
+  return true;
 }
 
 /** The xattrs a layer keeps: user ones (not the overlay's) and file capabilities. */
@@ -134,15 +150,30 @@ export function layerDiff(o: LayerDiffOptions): Readable {
     for (const write of todo) await write();
   };
 
-  const walk = async (rel: string): Promise<void> => {
+  const walk = async (rel: string, compare: boolean): Promise<void> => {
     const dir = rel === '' ? o.upper : join(o.upper, rel);
-    const names = (await readdir(dir).catch(() => [] as string[])).sort();
+    const own = await readdir(dir).catch(() => [] as string[]);
+    const lowerDir = o.lower && compare ? (rel === '' ? o.lower : join(o.lower, rel)) : undefined;
+    const below = lowerDir ? await readdir(lowerDir).catch(() => [] as string[]) : [];
+    const names = [...new Set([...own, ...below])].sort();
     for (const name of names) {
       const path = rel === '' ? name : `${rel}/${name}`;
       const host = join(o.upper, path);
       const st = await lstat(host).catch(() => undefined);
-      if (!st || o.skip?.(path, st)) continue;
-      if (!(st.isDirectory() && o.lazyDir?.(path))) await flush();
+      const lowHost = lowerDir ? join(lowerDir, name) : undefined;
+      const low = lowHost ? await lstat(lowHost).catch(() => undefined) : undefined;
+      if (!st) {
+        if (low && !o.skip?.(path, low)) {
+          await flush();
+          await put({ name: whiteoutEntryName(path), mode: 0o600, type: 'file', size: 0, mtime: low.mtime });
+        }
+        continue;
+      }
+      if (o.skip?.(path, st)) continue;
+      const same = low && lowHost ? await unchanged(st, low, host, lowHost) : false;
+      if (same && !st.isDirectory()) continue;
+      const lazy = same || o.lazyDir?.(path);
+      if (!(st.isDirectory() && lazy)) await flush();
       const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
       if (isWhiteoutDevice(st)) {
         await put({ ...base, name: whiteoutEntryName(path), mode: 0o600, type: 'file', size: 0 });
@@ -163,15 +194,16 @@ export function layerDiff(o: LayerDiffOptions): Readable {
               size: 0,
             });
         };
-        if (o.lazyDir?.(path) && !opaque) {
+        const inBoth = Boolean(low?.isDirectory());
+        if (lazy && !opaque) {
           const depth = pending.length;
           pending.push(header);
-          await walk(path);
+          await walk(path, inBoth);
           // Nothing below was written: the directory is left out.
           if (pending.length > depth) pending = pending.slice(0, depth);
         } else {
           await header();
-          await walk(path);
+          await walk(path, inBoth);
         }
       } else if (st.isSymbolicLink()) {
         await entry({ ...base, name: path, type: 'symlink', linkname: await readlink(host) }, []);
@@ -213,7 +245,7 @@ export function layerDiff(o: LayerDiffOptions): Readable {
     }
   };
 
-  walk('').then(
+  walk('', true).then(
     () => pack.finalize(),
     (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
   );
