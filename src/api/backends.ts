@@ -8,6 +8,7 @@ import type {
 import type { EventMessage, SystemDataUsage, SystemInfo, SystemVersion } from '../types/index.js';
 import type { Filters } from './query.js';
 import type { AuthBackend } from './routes/auth.js';
+import type { CommitBackend } from './routes/commit.js';
 import type { ContainersBackend } from './routes/containers-backend.js';
 import type { ContainerFilesBackend } from './routes/containers-files.js';
 import type { ContainerOpsBackend } from './routes/containers-ops.js';
@@ -147,6 +148,8 @@ export interface Backends {
   containers?: ContainersBackend;
   /** docker cp (archive), export, diff (changes). */
   containerFiles?: ContainerFilesBackend;
+  /** POST /commit. */
+  commit?: CommitBackend;
   /** Push, save, load, import, distribution inspect, search. */
   imageTransfer?: ImageTransferBackend;
   /** POST /auth. */

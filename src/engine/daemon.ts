@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { MAX_API_VERSION, MIN_API_VERSION } from '../api/api-version.js';
 import type { Backends, EventsBackend, EventsQuery, ImagesBackend, SystemBackend } from '../api/backends.js';
 import type { AuthBackend } from '../api/routes/auth.js';
@@ -10,6 +11,7 @@ import type { EngineConfig } from '../ipc/engine-config.js';
 import { moduleLogger, setLogLevel } from '../log/index.js';
 import type { EventMessage } from '../types/index.js';
 import { ContainerFiles } from './containers/archive.js';
+import { ContainerCommit } from './containers/commit.js';
 import { ContainerOps } from './containers/container-ops.js';
 import { ContainerService } from './containers/container-service.js';
 import { ExecService } from './containers/exec-service.js';
@@ -17,6 +19,8 @@ import { containersLayout } from './containers/paths.js';
 import { EventBus } from './events/bus.js';
 import { compileEventFilter } from './events/filter.js';
 import { parseEventTimestamp } from './events/timestamp.js';
+import { commitImage } from './images/commit.js';
+import { familiarReference } from './images/image-service.js';
 import { ImagesModule } from './images/images-module.js';
 import { lazyImagesBackend, snapshotterDriver } from './images/lazy-backend.js';
 import { imageTransferBackend, registryAuthBackend } from './images/transfer-backend.js';
@@ -58,6 +62,7 @@ export class Daemon implements Backends {
   readonly exec: ExecService;
   readonly containerOps: ContainerOps;
   readonly containerFiles: ContainerFiles;
+  readonly commit: ContainerCommit;
   readonly networksModule: NetworksModule;
   readonly networks: NetworksBackend;
   readonly volumes: VolumeService;
@@ -121,6 +126,24 @@ export class Daemon implements Backends {
     this.containerFiles = new ContainerFiles({
       containers: this.containers,
       snapshotter: async () => (await this.imagesModule).snapshotter,
+    });
+    this.commit = new ContainerCommit({
+      containers: this.containers,
+      snapshotter: async () => (await this.imagesModule).snapshotter,
+      store: async (input) => {
+        const m = await this.imagesModule;
+        const ctx = {
+          content: m.content,
+          images: m.store,
+          service: m.service,
+          snapshotter: async () => m.snapshotter,
+          bus: this.bus,
+          tmpDir: join(config.dataRoot, 'tmp'),
+        };
+        return commitImage(ctx, input);
+      },
+      bus: this.bus,
+      familiar: familiarReference,
     });
     this.containerOps = new ContainerOps(this.containers);
     this.exec = new ExecService({

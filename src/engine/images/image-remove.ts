@@ -62,6 +62,8 @@ export async function removeImage(
   const refs = () => [...store.tagsOf(id), ...(store.get(id)?.repoDigests ?? [])];
   const items: ImageDeleteItem[] = [];
   const named = referenceNamed(deps, name, record);
+  // Images committed from this one name it as parent: it stays while they do (as Docker).
+  const hasChildren = store.list().some((r) => r.parent === id);
 
   if (named) {
     if (!options.force && users.length > 0 && refs().length === 1) {
@@ -80,8 +82,12 @@ export async function removeImage(
       }
     }
     if (refs().length > 0) return { items, reclaimed: 0 };
-    if (users.length > 0) return { items, reclaimed: 0 };
+    if (users.length > 0 || hasChildren) return { items, reclaimed: 0 };
   } else {
+    if (hasChildren)
+      throw new Conflict(
+        `conflict: unable to delete ${short(id)} (cannot be forced) - image has dependent child images`,
+      );
     const tags = store.tagsOf(id);
     const repos = new Set(tags.map((t) => t.slice(0, t.lastIndexOf(':'))));
     if (!options.force && repos.size > 1) {

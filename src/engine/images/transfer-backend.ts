@@ -50,7 +50,7 @@ function nodeStream(body: ReadableStream<Uint8Array> | null): Readable {
 /** Removes spool folders an interrupted load or import left under `<dataRoot>/tmp`. */
 async function cleanSpool(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  const doomed = names.filter((n) => n.startsWith('load-') || n.startsWith('import-'));
+  const doomed = names.filter((n) => /^(load|import|commit)-/.test(n));
   for (const n of doomed) await rm(join(dir, n), { recursive: true, force: true });
   if (doomed.length) log.info({ count: doomed.length }, 'removed leftovers of interrupted loads');
 }
