@@ -59,6 +59,7 @@ export async function run(
 ): Promise<RunResult> {
   const line = commandLine(file, args);
   log.debug({ cmd: line }, 'run');
+  const t0 = performance.now();
   const result = await execa(file, args, {
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     cancelSignal: options.signal,
@@ -69,6 +70,7 @@ export async function run(
     reject: false,
     stripFinalNewline: false,
   });
+  log.debug({ cmd: line, ms: Math.round(performance.now() - t0), exitCode: result.exitCode }, 'ran');
   if (result.failed) {
     throw new CommandFailed(
       line,

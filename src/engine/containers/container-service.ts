@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { runcKill } from '../../drivers/runc.js';
 import { Conflict, InvalidParameter, isRootlessdError, NotFound, NotModified } from '../../errdefs/index.js';
-import { moduleLogger } from '../../log/index.js';
+import { moduleLogger, span } from '../../log/index.js';
 import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
 import type { ContainerCreateRequest, ContainerCreateResponse } from '../../types/container-create.js';
 import type { ContainerInspect, ContainerSummary } from '../../types/container-inspect.js';
@@ -131,6 +131,7 @@ export class ContainerService {
         driver: await this.o.driverName(),
       });
       const c = new LiveContainer(record, initialState(), containerPaths(this.o.layout, id));
+      const t = { id: id.slice(0, 12) };
       await mkdir(c.paths.dir, { recursive: true });
       const hcr = hostConfigOf(record);
       await this.o.volumes?.attach(id, c.paths.dir, {
@@ -139,9 +140,9 @@ export class ContainerService {
         volumes: configOf(record).Volumes ?? undefined,
       });
       const snapshotter = await this.o.snapshotter();
-      await snapshotter.prepare(snapshotKey(id), image.chainId);
-      await c.saveRecord();
-      await c.saveState();
+      await span(log, 'snapshot-prepare', t, () => snapshotter.prepare(snapshotKey(id), image.chainId));
+      await span(log, 'save-record', t, () => c.saveRecord());
+      await span(log, 'save-state', t, () => c.saveState());
       this.byId.set(id, c);
       this.publish(c, 'create');
       return { Id: id, Warnings: warnings };
@@ -164,7 +165,9 @@ export class ContainerService {
         throw new Conflict(`container ${c.id} is marked for removal and cannot be started`);
       let created: Awaited<ReturnType<typeof startContainer>>;
       try {
-        created = await startContainer({ ...this.o, peer: (r) => this.get(r) }, c);
+        created = await span(log, 'start-container', { id: c.id.slice(0, 12) }, () =>
+          startContainer({ ...this.o, peer: (r) => this.get(r) }, c),
+        );
       } catch (err) {
         const { error, exitCode } = startError(err);
         c.state.error = error instanceof Error ? error.message : String(error);
@@ -184,7 +187,7 @@ export class ContainerService {
         mounted: true,
         restartCount: byPolicy ? (c.state.restartCount ?? 0) : 0,
       };
-      await c.saveState();
+      await span(log, 'save-state', { id: c.id.slice(0, 12) }, () => c.saveState());
       this.publish(c, 'start');
       void created.exited.then(() => this.onExit(c));
     });
@@ -193,13 +196,17 @@ export class ContainerService {
   /** conmon ended: record the exit code, clean up, AutoRemove. */
   private async onExit(c: LiveContainer): Promise<void> {
     if (!c.running) return;
+    const t = { id: c.id.slice(0, 12) };
+    log.debug({ ...t, step: 'exited' }, 'span');
     const code = (await readExitCode(this.o.layout, c.id)) ?? 255;
     c.state = { ...c.state, status: 'exited', exitCode: code, pid: 0, finishedAt: new Date().toISOString() };
-    await c.saveState().catch((err: unknown) => log.warn({ err, id: c.id }, 'state write failed'));
+    await span(log, 'save-state', t, () =>
+      c.saveState().catch((err: unknown) => log.warn({ err, id: c.id }, 'state write failed')),
+    );
     this.publish(c, 'die', { exitCode: String(code) });
     c.notifyExit({ exitCode: code });
-    await cleanupRuntime(this.o, c);
-    await c.saveState().catch(() => undefined);
+    await span(log, 'cleanup-runtime', t, () => cleanupRuntime(this.o, c));
+    await span(log, 'save-state', t, () => c.saveState().catch(() => undefined));
     if (hostConfigOf(c.record).AutoRemove) await this.remove(c.id, { force: true }).catch(() => undefined);
     else this.restarts.onExit(c);
   }
@@ -282,14 +289,19 @@ export class ContainerService {
       this.byId.delete(c.id);
       this.byName.delete(c.record.name);
       c.removed = true;
+      const t = { id: c.id.slice(0, 12) };
       const snapshotter = await this.o.snapshotter();
       if (c.state.mounted) await cleanupRuntime(this.o, c);
-      await snapshotter
-        .remove(snapshotKey(c.id))
-        .catch((err: unknown) => log.warn({ err, id: c.id }, 'snapshot removal failed'));
-      await this.o.networking?.forget(c.id);
-      await this.o.volumes?.detach(c.id, Boolean(options.volumes));
-      await rm(c.paths.dir, { recursive: true, force: true });
+      await span(log, 'snapshot-remove', t, () =>
+        snapshotter
+          .remove(snapshotKey(c.id))
+          .catch((err: unknown) => log.warn({ err, id: c.id }, 'snapshot removal failed')),
+      );
+      await span(log, 'net-forget', t, async () => this.o.networking?.forget(c.id));
+      await span(log, 'volumes-detach', t, async () =>
+        this.o.volumes?.detach(c.id, Boolean(options.volumes)),
+      );
+      await span(log, 'rm-dirs', t, () => rm(c.paths.dir, { recursive: true, force: true }));
       await rm(c.paths.bundle, { recursive: true, force: true });
       await rm(`${runtimeFolders(this.o.layout).exitDir}/${c.id}`, { force: true });
       this.publish(c, 'destroy');
@@ -402,7 +414,12 @@ export class ContainerService {
         const paths = containerPaths(this.o.layout, id);
         const record = await readJsonRecord(paths.config, ContainerRecordSchema);
         if (!record) continue;
-        const state = (await readJsonRecord(paths.state, ContainerStateSchema)) ?? initialState();
+        // A state lost to a machine crash (it is written without fsync): an exited container.
+        const state =
+          (await readJsonRecord(paths.state, ContainerStateSchema).catch((err: unknown) => {
+            log.warn({ err, id }, 'container state unreadable; taken as exited');
+            return undefined;
+          })) ?? initialState();
         const c = new LiveContainer(record, state, paths);
         this.byId.set(id, c);
         this.byName.set(record.name, id);

@@ -42,6 +42,8 @@ export class DnsAgentProcess {
   private readonly configFile: string;
   private readonly pidFile: string;
   private stopping = false;
+  /** The configuration the agent was last given (an unchanged one is not sent again). */
+  private last = '';
 
   constructor(
     private readonly holderPid: number,
@@ -55,6 +57,7 @@ export class DnsAgentProcess {
     await mkdir(join(this.configFile, '..'), { recursive: true });
     await this.killStale();
     await writeJsonAtomic(this.configFile, config);
+    this.last = JSON.stringify(config);
     const child = spawnInNamespaces(
       { target: this.holderPid, net: true },
       process.execPath,
@@ -87,7 +90,10 @@ export class DnsAgentProcess {
   }
 
   async update(config: DnsAgentConfig): Promise<void> {
-    await writeJsonAtomic(this.configFile, config);
+    const text = JSON.stringify(config);
+    if (text === this.last) return;
+    await writeJsonAtomic(this.configFile, config, { durable: false });
+    this.last = text;
     this.child?.kill('SIGHUP');
   }
 

@@ -284,8 +284,7 @@ export class Endpoints implements ContainerNetworking {
     const mac = w.mac ?? macFor(ip);
     const hostVeth = `veth${createHash('sha256').update(`${c.id}/${n.id}`).digest('hex').slice(0, 7)}`;
     const ifname = `eth${index}`;
-    await this.core.o.holder.detach(hostVeth);
-    await this.core.o.holder.attach({
+    const veth = {
       hostVeth,
       bridge: n.bridge as string,
       pid,
@@ -294,6 +293,13 @@ export class Endpoints implements ContainerNetworking {
       addressCidr: `${formatIpv4(ip)}/${subnet.prefix}`,
       ...(primary && !n.internal ? { gateway: p.gateway } : {}),
       mtu: this.o.mtu,
+    };
+    // A veth of this container's earlier run may linger (its namespace is torn down
+    // asynchronously): remove it only when the name is taken, saving a spawn per start.
+    await this.core.o.holder.attach(veth).catch(async (err: unknown) => {
+      if (!/File exists/i.test(err instanceof Error ? err.message : String(err))) throw err;
+      await this.core.o.holder.detach(hostVeth);
+      await this.core.o.holder.attach(veth);
     });
     const dnsNames = n.name === 'bridge' ? [] : [...new Set([c.name, short(c.id), ...w.aliases])];
     const e: EndpointRecord = {
