@@ -115,8 +115,9 @@ export class ContainerService {
 
   async create(req: ContainerCreateRequest, name: string | undefined): Promise<ContainerCreateResponse> {
     if (!req.Image) throw new InvalidParameter('config cannot be empty in order to create a container');
-    const image = await this.o.images.resolve(req.Image);
     const id = newContainerId();
+    const t = { id: id.slice(0, 12) };
+    const image = await span(log, 'image-resolve', t, () => this.o.images.resolve(req.Image as string));
     const fullName = name ? normalizeName(name) : `/${generateName((n) => this.byName.has(n))}`;
     const holder = this.byName.get(fullName);
     if (holder)
@@ -131,14 +132,15 @@ export class ContainerService {
         driver: await this.o.driverName(),
       });
       const c = new LiveContainer(record, initialState(), containerPaths(this.o.layout, id));
-      const t = { id: id.slice(0, 12) };
       await mkdir(c.paths.dir, { recursive: true });
       const hcr = hostConfigOf(record);
-      await this.o.volumes?.attach(id, c.paths.dir, {
-        binds: hcr.Binds ?? [],
-        mounts: hcr.Mounts ?? [],
-        volumes: configOf(record).Volumes ?? undefined,
-      });
+      await span(log, 'volumes-attach', t, async () =>
+        this.o.volumes?.attach(id, c.paths.dir, {
+          binds: hcr.Binds ?? [],
+          mounts: hcr.Mounts ?? [],
+          volumes: configOf(record).Volumes ?? undefined,
+        }),
+      );
       const snapshotter = await this.o.snapshotter();
       await span(log, 'snapshot-prepare', t, () => snapshotter.prepare(snapshotKey(id), image.chainId));
       await span(log, 'save-record', t, () => c.saveRecord());
