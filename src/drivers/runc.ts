@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './exec.js';
 
-const RUNC = '/usr/sbin/runc';
+export const RUNC = '/usr/sbin/runc';
 const TIMEOUT_MS = 30_000;
 
 /** Where runc keeps its state (`--root`). */

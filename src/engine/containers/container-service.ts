@@ -20,6 +20,7 @@ import { compileListFilter, type Filters } from './list-filter.js';
 import { type ExitInfo, LiveContainer } from './live-container.js';
 import { type LogChunk, type LogOptions, readLogs } from './logs.js';
 import { generateName, newContainerId, normalizeName } from './names.js';
+import { runtimeOf } from './oci-runtime.js';
 import { containerPaths, runtimeFolders } from './paths.js';
 import {
   ContainerRecordSchema,
@@ -219,7 +220,7 @@ export class ContainerService {
     await this.restarts.cancel(c);
     if (!c.running) throw new Conflict(`Cannot kill container: ${ref}: container ${c.id} is not running`);
     c.state.stoppedByUser = true;
-    await runcKill({ root: runtimeFolders(this.o.layout).runcRoot }, c.id, signal);
+    await runcKill(runtimeOf(this.o.layout, c.id), c.id, signal);
     this.publish(c, 'kill', { signal: String(signal) });
   }
 
@@ -231,9 +232,9 @@ export class ContainerService {
     const stopSignal = parseSignal(options.signal || config.StopSignal || 'SIGTERM');
     const timeout = options.timeout ?? config.StopTimeout ?? 10;
     const exit = c.nextExit();
-    const root = runtimeFolders(this.o.layout).runcRoot;
+    const root = runtimeOf(this.o.layout, c.id);
     c.state.stoppedByUser = true;
-    await runcKill({ root }, c.id, stopSignal).catch(() => undefined);
+    await runcKill(root, c.id, stopSignal).catch(() => undefined);
     this.publish(c, 'kill', { signal: String(stopSignal) });
     const exited = await Promise.race([
       exit.then(() => true),
@@ -242,7 +243,7 @@ export class ContainerService {
         : new Promise<boolean>((r) => setTimeout(() => r(false), timeout * 1000).unref()),
     ]);
     if (!exited && c.running) {
-      await runcKill({ root }, c.id, 9).catch(() => undefined);
+      await runcKill(root, c.id, 9).catch(() => undefined);
       this.publish(c, 'kill', { signal: '9' });
       await exit;
     }
@@ -281,7 +282,7 @@ export class ContainerService {
           `cannot remove container "${c.record.name}": container is running: stop the container before removing or force remove`,
         );
       const exit = c.nextExit();
-      await runcKill({ root: runtimeFolders(this.o.layout).runcRoot }, c.id, 9).catch(() => undefined);
+      await runcKill(runtimeOf(this.o.layout, c.id), c.id, 9).catch(() => undefined);
       await exit;
     }
     if (c.removed) return;

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { type ConmonCreated, startConmon } from '../../drivers/conmon.js';
 import { mountAll, unmount } from '../../drivers/mount.js';
-import { runcBinary, runcDelete, runcKnows, runcStart } from '../../drivers/runc.js';
+import { runcDelete, runcKnows, runcStart } from '../../drivers/runc.js';
 import { Conflict, InvalidParameter } from '../../errdefs/index.js';
 import { moduleLogger, span } from '../../log/index.js';
 import type { Snapshotter } from '../layers/types.js';
@@ -12,6 +12,7 @@ import { capabilitySet } from './capabilities.js';
 import { resolveUser } from './container-user.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { LiveContainer } from './live-container.js';
+import { newRuntime, runtimeOf } from './oci-runtime.js';
 import { buildSpec, type NetworkPlacement } from './oci-spec.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
 import { configOf, hostConfigOf } from './record.js';
@@ -76,16 +77,16 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
   await Promise.all([
     mkdir(folders.exitDir, { recursive: true }),
     mkdir(folders.socketDir, { recursive: true }),
-    mkdir(folders.runcRoot, { recursive: true }),
+    mkdir(newRuntime(ctx.layout).root, { recursive: true }),
     mkdir(c.paths.bundle, { recursive: true }),
   ]);
   // Leftovers of an earlier run of this container.
   const t = { id: c.id.slice(0, 12) };
   await rm(join(folders.exitDir, c.id), { force: true });
-  if (runcKnows({ root: folders.runcRoot }, c.id))
-    await span(log, 'stale-delete', t, () =>
-      runcDelete({ root: folders.runcRoot }, c.id, true).catch(() => undefined),
-    );
+  const stale = runtimeOf(ctx.layout, c.id);
+  if (runcKnows(stale, c.id))
+    await span(log, 'stale-delete', t, () => runcDelete(stale, c.id, true).catch(() => undefined));
+  const rt = newRuntime(ctx.layout);
   await span(log, 'mount', t, () => mountRootfs(ctx, c));
   c.state.mounted = true;
   try {
@@ -142,8 +143,8 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       startConmon({
         id: c.id,
         name: c.record.name.slice(1),
-        runtime: runcBinary(),
-        runtimeRoot: folders.runcRoot,
+        runtime: rt.binary ?? 'runc',
+        runtimeRoot: rt.root,
         bundle: c.paths.bundle,
         pidFile: c.paths.pidFile,
         conmonPidFile: c.paths.conmonPid,
@@ -165,7 +166,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       ),
     );
     c.beforeStart.clear();
-    await span(log, 'runc-start', t, () => runcStart({ root: folders.runcRoot }, c.id));
+    await span(log, 'runc-start', t, () => runcStart(rt, c.id));
     return created;
   } catch (err) {
     for (const hook of c.beforeStart) hook.cancel();
@@ -181,14 +182,12 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
  * they run side by side. Errors are logged, not thrown.
  */
 export async function cleanupRuntime(ctx: RuntimeContext, c: LiveContainer): Promise<void> {
-  const folders = runtimeFolders(ctx.layout);
+  const rt = runtimeOf(ctx.layout, c.id);
   const t = { id: c.id.slice(0, 12) };
   if (c.state.mounted) ctx.volumes?.unmounted(c.id);
   await Promise.all([
     span(log, 'runc-delete', t, () =>
-      runcKnows({ root: folders.runcRoot }, c.id)
-        ? runcDelete({ root: folders.runcRoot }, c.id, true).catch(() => undefined)
-        : Promise.resolve(),
+      runcKnows(rt, c.id) ? runcDelete(rt, c.id, true).catch(() => undefined) : Promise.resolve(),
     ),
     span(log, 'net-release', t, async () => ctx.networking?.release(c.id)),
     span(log, 'umount', t, () =>
