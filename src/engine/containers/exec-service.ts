@@ -20,6 +20,7 @@ import type { LiveContainer } from './live-container.js';
 import { runtimeOf } from './oci-runtime.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
 import { configOf } from './record.js';
+import { runcWording } from './start-error.js';
 
 const log = moduleLogger('containers.exec');
 
@@ -27,7 +28,7 @@ const log = moduleLogger('containers.exec');
 export function runtimeMessage(text: string): string {
   const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
   if (m?.[1]) return m[1].replace(/\\(.)/g, '$1');
-  return text.replace(/^conmon exec: /, '').trim();
+  return runcWording(text.replace(/^conmon exec: /, '').trim());
 }
 
 async function readExitFile(path: string): Promise<number | undefined> {
