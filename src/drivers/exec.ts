@@ -1,4 +1,4 @@
-import { spawn as spawnChild } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn as spawnChild } from 'node:child_process';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { type ErrorOptions, Internal } from '../errdefs/index.js';
 import { moduleLogger } from '../log/index.js';
@@ -170,4 +170,29 @@ export async function probe(
   } catch {
     return undefined;
   }
+}
+
+export interface SpawnPipesOptions {
+  /** stdio as node:child_process takes it (extra pipes for conmon's sync/start/attach fds). */
+  stdio: StdioOptions;
+  /** Added to the engine's environment. */
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Starts a program with extra pipes and no output buffering, straight on node:child_process
+ * (conmon, once per container start and per exec: execa's set-up is CPU on that path). The
+ * child is not killed when the engine exits. A spawn failure surfaces as the child's
+ * `error` event and a `close` with no exit code.
+ */
+export function spawnPipes(file: string, args: readonly string[], options: SpawnPipesOptions): ChildProcess {
+  log.debug({ cmd: commandLine(file, args) }, 'spawn');
+  const child = spawnChild(file, [...args], {
+    stdio: options.stdio,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  child.on('error', (err) => log.debug({ err, file }, 'spawn failed'));
+  return child;
 }
