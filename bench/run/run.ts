@@ -64,6 +64,7 @@ const figures: Record<string, unknown> = {};
 try {
   await cliOk(daemon, ['pull', image]);
   await cliOk(daemon, ['tag', image, 'busybox']);
+  figures.runtime = (await cliOk(daemon, ['info', '--format', '{{.DefaultRuntime}}'])).stdout.trim();
   // Warm-up (page cache, first bridge set-up), not counted.
   for (const net of ['none', 'bridge'])
     await cliOk(daemon, ['run', '--rm', '--network', net, 'busybox', 'true']);

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { Internal } from '../errdefs/index.js';
 import { CONMON_BINARY, type ConmonOptions, conmonArgs, parseMessages, type SyncMessage } from './conmon.js';
-import { spawn } from './exec.js';
+import { spawnPipes } from './exec.js';
 
 export interface ConmonExecStarted {
   /** The exec process's pid. */
@@ -58,15 +58,12 @@ export async function startConmonExec(
 ): Promise<ConmonExecStarted> {
   if (!o.exec) throw new Internal('conmon exec: no exec options');
   const attach = o.exec.attach;
-  const child = spawn(CONMON_BINARY, conmonArgs(o), {
+  const child = spawnPipes(CONMON_BINARY, conmonArgs(o), {
     stdio: attach
       ? ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe']
       : ['ignore', 'ignore', 'pipe', 'pipe'],
     env: attach ? { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' } : { _OCI_SYNCPIPE: '3' },
-    buffer: false,
-    cleanup: false,
   });
-  child.catch(() => undefined);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();

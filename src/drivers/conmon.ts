@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Internal } from '../errdefs/index.js';
-import { spawn } from './exec.js';
+import { spawnPipes } from './exec.js';
 
 const CONMON = '/usr/bin/conmon';
 
@@ -106,12 +106,10 @@ export function parseMessages(text: string): SyncMessage[] {
  * once the sync pipe delivers it. The returned `exited` resolves at the sync pipe's EOF.
  */
 export async function startConmon(o: ConmonOptions, signal?: AbortSignal): Promise<ConmonCreated> {
-  const child = spawn(CONMON, conmonArgs(o), {
+  const child = spawnPipes(CONMON, conmonArgs(o), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { _OCI_SYNCPIPE: '3' },
-    buffer: false,
-    cancelSignal: signal,
-    cleanup: false,
+    signal,
   });
   const pipe = child.stdio[3] as Readable | undefined;
   if (!pipe) throw new Internal('conmon: no sync pipe');
@@ -119,7 +117,6 @@ export async function startConmon(o: ConmonOptions, signal?: AbortSignal): Promi
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  child.catch(() => undefined);
   let text = '';
   let resolveExit: () => void = () => undefined;
   const exited = new Promise<void>((r) => {

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from './exec.js';
 
-const RUNC = '/usr/sbin/runc';
+export const RUNC = '/usr/sbin/runc';
 const TIMEOUT_MS = 30_000;
 
 /** Where runc keeps its state (`--root`). */
@@ -34,6 +36,11 @@ export async function runcDelete(ctx: RuncContext, id: string, force = false): P
   await run(runcBinary(ctx), [...base(ctx), 'delete', ...(force ? ['--force'] : []), id], {
     timeoutMs: TIMEOUT_MS,
   });
+}
+
+/** True when runc keeps state for `id` under its root (`runc delete` has something to do). */
+export function runcKnows(ctx: RuncContext, id: string): boolean {
+  return existsSync(join(ctx.root, id));
 }
 
 export interface RuncState {

@@ -15,6 +15,7 @@ import { ContainerCommit } from './containers/commit.js';
 import { ContainerOps } from './containers/container-ops.js';
 import { ContainerService } from './containers/container-service.js';
 import { ExecService } from './containers/exec-service.js';
+import { chooseRuntime } from './containers/oci-runtime.js';
 import { containersLayout } from './containers/paths.js';
 import { EventBus } from './events/bus.js';
 import { compileEventFilter } from './events/filter.js';
@@ -208,6 +209,7 @@ export class Daemon implements Backends {
     const daemon = new Daemon(config, id, helpers);
     // Adopt containers (running under conmon, or exited while the engine was down) before serving.
     await daemon.volumes.load();
+    await chooseRuntime();
     await daemon.containers.load();
     // Bridges, nft and the DNS agent in the container network; endpoints reconciled with containers.
     // Not awaited: the socket answers at once; network calls and container starts wait for it.

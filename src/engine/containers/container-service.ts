@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { runcKill } from '../../drivers/runc.js';
 import { Conflict, InvalidParameter, isRootlessdError, NotFound, NotModified } from '../../errdefs/index.js';
-import { moduleLogger } from '../../log/index.js';
+import { moduleLogger, span } from '../../log/index.js';
 import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
 import type { ContainerCreateRequest, ContainerCreateResponse } from '../../types/container-create.js';
 import type { ContainerInspect, ContainerSummary } from '../../types/container-inspect.js';
@@ -20,6 +20,7 @@ import { compileListFilter, type Filters } from './list-filter.js';
 import { type ExitInfo, LiveContainer } from './live-container.js';
 import { type LogChunk, type LogOptions, readLogs } from './logs.js';
 import { generateName, newContainerId, normalizeName } from './names.js';
+import { runtimeOf } from './oci-runtime.js';
 import { containerPaths, runtimeFolders } from './paths.js';
 import {
   ContainerRecordSchema,
@@ -115,8 +116,9 @@ export class ContainerService {
 
   async create(req: ContainerCreateRequest, name: string | undefined): Promise<ContainerCreateResponse> {
     if (!req.Image) throw new InvalidParameter('config cannot be empty in order to create a container');
-    const image = await this.o.images.resolve(req.Image);
     const id = newContainerId();
+    const t = { id: id.slice(0, 12) };
+    const image = await span(log, 'image-resolve', t, () => this.o.images.resolve(req.Image as string));
     const fullName = name ? normalizeName(name) : `/${generateName((n) => this.byName.has(n))}`;
     const holder = this.byName.get(fullName);
     if (holder)
@@ -133,15 +135,17 @@ export class ContainerService {
       const c = new LiveContainer(record, initialState(), containerPaths(this.o.layout, id));
       await mkdir(c.paths.dir, { recursive: true });
       const hcr = hostConfigOf(record);
-      await this.o.volumes?.attach(id, c.paths.dir, {
-        binds: hcr.Binds ?? [],
-        mounts: hcr.Mounts ?? [],
-        volumes: configOf(record).Volumes ?? undefined,
-      });
+      await span(log, 'volumes-attach', t, async () =>
+        this.o.volumes?.attach(id, c.paths.dir, {
+          binds: hcr.Binds ?? [],
+          mounts: hcr.Mounts ?? [],
+          volumes: configOf(record).Volumes ?? undefined,
+        }),
+      );
       const snapshotter = await this.o.snapshotter();
-      await snapshotter.prepare(snapshotKey(id), image.chainId);
-      await c.saveRecord();
-      await c.saveState();
+      await span(log, 'snapshot-prepare', t, () => snapshotter.prepare(snapshotKey(id), image.chainId));
+      await span(log, 'save-record', t, () => c.saveRecord());
+      await span(log, 'save-state', t, () => c.saveState());
       this.byId.set(id, c);
       this.publish(c, 'create');
       return { Id: id, Warnings: warnings };
@@ -164,7 +168,9 @@ export class ContainerService {
         throw new Conflict(`container ${c.id} is marked for removal and cannot be started`);
       let created: Awaited<ReturnType<typeof startContainer>>;
       try {
-        created = await startContainer({ ...this.o, peer: (r) => this.get(r) }, c);
+        created = await span(log, 'start-container', { id: c.id.slice(0, 12) }, () =>
+          startContainer({ ...this.o, peer: (r) => this.get(r) }, c),
+        );
       } catch (err) {
         const { error, exitCode } = startError(err);
         c.state.error = error instanceof Error ? error.message : String(error);
@@ -184,7 +190,7 @@ export class ContainerService {
         mounted: true,
         restartCount: byPolicy ? (c.state.restartCount ?? 0) : 0,
       };
-      await c.saveState();
+      await span(log, 'save-state', { id: c.id.slice(0, 12) }, () => c.saveState());
       this.publish(c, 'start');
       void created.exited.then(() => this.onExit(c));
     });
@@ -193,13 +199,17 @@ export class ContainerService {
   /** conmon ended: record the exit code, clean up, AutoRemove. */
   private async onExit(c: LiveContainer): Promise<void> {
     if (!c.running) return;
+    const t = { id: c.id.slice(0, 12) };
+    log.debug({ ...t, step: 'exited' }, 'span');
     const code = (await readExitCode(this.o.layout, c.id)) ?? 255;
     c.state = { ...c.state, status: 'exited', exitCode: code, pid: 0, finishedAt: new Date().toISOString() };
-    await c.saveState().catch((err: unknown) => log.warn({ err, id: c.id }, 'state write failed'));
+    await span(log, 'save-state', t, () =>
+      c.saveState().catch((err: unknown) => log.warn({ err, id: c.id }, 'state write failed')),
+    );
     this.publish(c, 'die', { exitCode: String(code) });
     c.notifyExit({ exitCode: code });
-    await cleanupRuntime(this.o, c);
-    await c.saveState().catch(() => undefined);
+    await span(log, 'cleanup-runtime', t, () => cleanupRuntime(this.o, c));
+    await span(log, 'save-state', t, () => c.saveState().catch(() => undefined));
     if (hostConfigOf(c.record).AutoRemove) await this.remove(c.id, { force: true }).catch(() => undefined);
     else this.restarts.onExit(c);
   }
@@ -210,7 +220,7 @@ export class ContainerService {
     await this.restarts.cancel(c);
     if (!c.running) throw new Conflict(`Cannot kill container: ${ref}: container ${c.id} is not running`);
     c.state.stoppedByUser = true;
-    await runcKill({ root: runtimeFolders(this.o.layout).runcRoot }, c.id, signal);
+    await runcKill(runtimeOf(this.o.layout, c.id), c.id, signal);
     this.publish(c, 'kill', { signal: String(signal) });
   }
 
@@ -222,9 +232,9 @@ export class ContainerService {
     const stopSignal = parseSignal(options.signal || config.StopSignal || 'SIGTERM');
     const timeout = options.timeout ?? config.StopTimeout ?? 10;
     const exit = c.nextExit();
-    const root = runtimeFolders(this.o.layout).runcRoot;
+    const root = runtimeOf(this.o.layout, c.id);
     c.state.stoppedByUser = true;
-    await runcKill({ root }, c.id, stopSignal).catch(() => undefined);
+    await runcKill(root, c.id, stopSignal).catch(() => undefined);
     this.publish(c, 'kill', { signal: String(stopSignal) });
     const exited = await Promise.race([
       exit.then(() => true),
@@ -233,7 +243,7 @@ export class ContainerService {
         : new Promise<boolean>((r) => setTimeout(() => r(false), timeout * 1000).unref()),
     ]);
     if (!exited && c.running) {
-      await runcKill({ root }, c.id, 9).catch(() => undefined);
+      await runcKill(root, c.id, 9).catch(() => undefined);
       this.publish(c, 'kill', { signal: '9' });
       await exit;
     }
@@ -272,7 +282,7 @@ export class ContainerService {
           `cannot remove container "${c.record.name}": container is running: stop the container before removing or force remove`,
         );
       const exit = c.nextExit();
-      await runcKill({ root: runtimeFolders(this.o.layout).runcRoot }, c.id, 9).catch(() => undefined);
+      await runcKill(runtimeOf(this.o.layout, c.id), c.id, 9).catch(() => undefined);
       await exit;
     }
     if (c.removed) return;
@@ -282,14 +292,19 @@ export class ContainerService {
       this.byId.delete(c.id);
       this.byName.delete(c.record.name);
       c.removed = true;
+      const t = { id: c.id.slice(0, 12) };
       const snapshotter = await this.o.snapshotter();
       if (c.state.mounted) await cleanupRuntime(this.o, c);
-      await snapshotter
-        .remove(snapshotKey(c.id))
-        .catch((err: unknown) => log.warn({ err, id: c.id }, 'snapshot removal failed'));
-      await this.o.networking?.forget(c.id);
-      await this.o.volumes?.detach(c.id, Boolean(options.volumes));
-      await rm(c.paths.dir, { recursive: true, force: true });
+      await span(log, 'snapshot-remove', t, () =>
+        snapshotter
+          .remove(snapshotKey(c.id))
+          .catch((err: unknown) => log.warn({ err, id: c.id }, 'snapshot removal failed')),
+      );
+      await span(log, 'net-forget', t, async () => this.o.networking?.forget(c.id));
+      await span(log, 'volumes-detach', t, async () =>
+        this.o.volumes?.detach(c.id, Boolean(options.volumes)),
+      );
+      await span(log, 'rm-dirs', t, () => rm(c.paths.dir, { recursive: true, force: true }));
       await rm(c.paths.bundle, { recursive: true, force: true });
       await rm(`${runtimeFolders(this.o.layout).exitDir}/${c.id}`, { force: true });
       this.publish(c, 'destroy');
@@ -406,7 +421,12 @@ export class ContainerService {
         const paths = containerPaths(this.o.layout, id);
         const record = await readJsonRecord(paths.config, ContainerRecordSchema);
         if (!record) continue;
-        const state = (await readJsonRecord(paths.state, ContainerStateSchema)) ?? initialState();
+        // A state lost to a machine crash (it is written without fsync): an exited container.
+        const state =
+          (await readJsonRecord(paths.state, ContainerStateSchema).catch((err: unknown) => {
+            log.warn({ err, id }, 'container state unreadable; taken as exited');
+            return undefined;
+          })) ?? initialState();
         const c = new LiveContainer(record, state, paths);
         this.byId.set(id, c);
         this.byName.set(record.name, id);

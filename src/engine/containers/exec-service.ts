@@ -10,7 +10,6 @@ import type {
   ExecSink,
 } from '../../api/backends.js';
 import { startConmonExec } from '../../drivers/conmon-exec.js';
-import { runcBinary } from '../../drivers/runc.js';
 import { connectSeqpacket, type SeqpacketConnection } from '../../drivers/seqpacket.js';
 import { Conflict, InvalidParameter, NotFound } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
@@ -18,8 +17,10 @@ import type { EventBus } from '../events/bus.js';
 import type { ContainerService } from './container-service.js';
 import { execProcessSpec } from './exec-spec.js';
 import type { LiveContainer } from './live-container.js';
+import { runtimeOf } from './oci-runtime.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
 import { configOf } from './record.js';
+import { runcWording } from './start-error.js';
 
 const log = moduleLogger('containers.exec');
 
@@ -27,7 +28,7 @@ const log = moduleLogger('containers.exec');
 export function runtimeMessage(text: string): string {
   const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
   if (m?.[1]) return m[1].replace(/\\(.)/g, '$1');
-  return text.replace(/^conmon exec: /, '').trim();
+  return runcWording(text.replace(/^conmon exec: /, '').trim());
 }
 
 async function readExitFile(path: string): Promise<number | undefined> {
@@ -228,6 +229,7 @@ export class ExecService implements ExecBackend {
     connectAttach: () => Promise<void>,
   ): Promise<{ exited: Promise<number | undefined> }> {
     const folders = runtimeFolders(this.o.layout);
+    const rt = runtimeOf(this.o.layout, c.id);
     const exitDir = join(e.dir, 'exit');
     await mkdir(exitDir, { recursive: true });
     await mkdir(folders.socketDir, { recursive: true });
@@ -248,8 +250,8 @@ export class ExecService implements ExecBackend {
         id: c.id,
         uuid: e.id,
         name: c.record.name.slice(1),
-        runtime: runcBinary(),
-        runtimeRoot: folders.runcRoot,
+        runtime: rt.binary ?? 'runc',
+        runtimeRoot: rt.root,
         bundle: e.dir,
         pidFile: join(e.dir, 'pid'),
         conmonPidFile: join(e.dir, 'conmon.pid'),

@@ -45,11 +45,11 @@ export class LiveContainer {
   }
 
   async saveState(): Promise<void> {
-    await writeJsonAtomic(this.paths.state, this.state);
+    await writeJsonAtomic(this.paths.state, this.state, { durable: false });
   }
 
   async saveRecord(): Promise<void> {
-    await writeJsonAtomic(this.paths.config, this.record);
+    await writeJsonAtomic(this.paths.config, this.record, { durable: false });
   }
 
   nextExit(): Promise<ExitInfo> {

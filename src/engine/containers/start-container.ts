@@ -2,9 +2,9 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { type ConmonCreated, startConmon } from '../../drivers/conmon.js';
 import { mountAll, unmount } from '../../drivers/mount.js';
-import { runcBinary, runcDelete, runcStart } from '../../drivers/runc.js';
+import { runcDelete, runcKnows, runcStart } from '../../drivers/runc.js';
 import { Conflict, InvalidParameter } from '../../errdefs/index.js';
-import { moduleLogger } from '../../log/index.js';
+import { moduleLogger, span } from '../../log/index.js';
 import type { Snapshotter } from '../layers/types.js';
 import type { LiveNetworking } from '../networks/from-container.js';
 import type { VolumeService } from '../volumes/volume-service.js';
@@ -14,6 +14,7 @@ import { deviceMounts } from './devices.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { LiveContainer } from './live-container.js';
 import { type NamespaceModes, type PeerProcess, resolveNamespaceModes } from './namespace-modes.js';
+import { newRuntime, runtimeOf } from './oci-runtime.js';
 import { buildSpec, type NetworkPlacement } from './oci-spec.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
 import { configOf, hostConfigOf } from './record.js';
@@ -114,35 +115,43 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
   await Promise.all([
     mkdir(folders.exitDir, { recursive: true }),
     mkdir(folders.socketDir, { recursive: true }),
-    mkdir(folders.runcRoot, { recursive: true }),
+    mkdir(newRuntime(ctx.layout).root, { recursive: true }),
     mkdir(c.paths.bundle, { recursive: true }),
   ]);
   // Leftovers of an earlier run of this container.
+  const t = { id: c.id.slice(0, 12) };
   await rm(join(folders.exitDir, c.id), { force: true });
-  await runcDelete({ root: folders.runcRoot }, c.id, true).catch(() => undefined);
-  await mountRootfs(ctx, c);
+  const stale = runtimeOf(ctx.layout, c.id);
+  if (runcKnows(stale, c.id))
+    await span(log, 'stale-delete', t, () => runcDelete(stale, c.id, true).catch(() => undefined));
+  const rt = newRuntime(ctx.layout);
+  await span(log, 'mount', t, () => mountRootfs(ctx, c));
   c.state.mounted = true;
   try {
     const peer = joinedPeer(ctx, c, hc.NetworkMode ?? 'bridge');
     const network: NetworkPlacement = peer
       ? { kind: 'join', path: `/proc/${peer.state.pid}/ns/net` }
       : networkPlacement(hc.NetworkMode ?? 'bridge', ctx.holderPid);
-    const prepared = await ctx.networking?.prepare(c);
-    await writeEtcFiles(c.paths, {
-      hostname: config.Hostname ?? c.id.slice(0, 12),
-      domainname: config.Domainname ?? undefined,
-      extraHosts: hc.ExtraHosts ?? undefined,
-      dns: hc.Dns ?? undefined,
-      dnsSearch: hc.DnsSearch ?? undefined,
-      dnsOptions: hc.DnsOptions ?? undefined,
-      defaultDns: prepared?.nameserver ?? ctx.defaultDns,
-      hostNetwork: network.kind === 'join',
-    });
+    const prepared = await span(log, 'net-prepare', t, async () => ctx.networking?.prepare(c));
+    await span(log, 'etc-files', t, () =>
+      writeEtcFiles(c.paths, {
+        hostname: config.Hostname ?? c.id.slice(0, 12),
+        domainname: config.Domainname ?? undefined,
+        extraHosts: hc.ExtraHosts ?? undefined,
+        dns: hc.Dns ?? undefined,
+        dnsSearch: hc.DnsSearch ?? undefined,
+        dnsOptions: hc.DnsOptions ?? undefined,
+        defaultDns: prepared?.nameserver ?? ctx.defaultDns,
+        hostNetwork: network.kind === 'join',
+      }),
+    );
     // Sharing a network namespace shares its hostname, hosts and resolv.conf, as Docker does.
     if (peer)
       for (const f of ['hostname', 'hosts', 'resolvConf'] as const)
         await copyFile(peer.paths[f], c.paths[f]).catch(() => undefined);
-    const user = await resolveUser(c.paths.rootfs, config.User ?? '', hc.GroupAdd ?? []);
+    const user = await span(log, 'user', t, () =>
+      resolveUser(c.paths.rootfs, config.User ?? '', hc.GroupAdd ?? []),
+    );
     if (config.WorkingDir) {
       const dir = join(c.paths.rootfs, normalize(`/${config.WorkingDir}`));
       await mkdir(dir, { recursive: true }).catch(() => undefined);
@@ -164,38 +173,40 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       capabilities: capabilitySet({ privileged: hc.Privileged, capAdd: hc.CapAdd, capDrop: hc.CapDrop }),
       network,
       singleId: ctx.singleId,
-      seccomp: await loadDefaultSeccomp(),
-      userMounts: await ctx.volumes?.prepare(c.id, c.paths.rootfs),
+      seccomp: await span(log, 'seccomp', t, () => loadDefaultSeccomp()),
+      userMounts: await span(log, 'volumes', t, async () => ctx.volumes?.prepare(c.id, c.paths.rootfs)),
       namespaces: await namespaceModes(ctx, c),
       devices: await deviceMounts(hc.Devices ?? []),
     });
     await writeFile(c.paths.spec, JSON.stringify(spec));
-    const created = await startConmon({
-      id: c.id,
-      name: c.record.name.slice(1),
-      runtime: runcBinary(),
-      runtimeRoot: folders.runcRoot,
-      bundle: c.paths.bundle,
-      pidFile: c.paths.pidFile,
-      conmonPidFile: c.paths.conmonPid,
-      logPath: c.paths.log,
-      exitDir: folders.exitDir,
-      socketDir: folders.socketDir,
-      stdin: Boolean(config.OpenStdin),
-      tty: Boolean(config.Tty),
-      leaveStdinOpen: Boolean(config.OpenStdin) && !config.StdinOnce,
-    });
+    const created = await span(log, 'conmon-create', t, () =>
+      startConmon({
+        id: c.id,
+        name: c.record.name.slice(1),
+        runtime: rt.binary ?? 'runc',
+        runtimeRoot: rt.root,
+        bundle: c.paths.bundle,
+        pidFile: c.paths.pidFile,
+        conmonPidFile: c.paths.conmonPid,
+        logPath: c.paths.log,
+        exitDir: folders.exitDir,
+        socketDir: folders.socketDir,
+        stdin: Boolean(config.OpenStdin),
+        tty: Boolean(config.Tty),
+        leaveStdinOpen: Boolean(config.OpenStdin) && !config.StdinOnce,
+      }),
+    );
     const conmonPid = Number((await readFile(c.paths.conmonPid, 'utf8').catch(() => '0')).trim()) || 0;
     c.state.conmonPid = conmonPid;
     c.state.pid = created.pid;
-    await ctx.networking?.attach(c, created.pid);
+    await span(log, 'net-attach', t, async () => ctx.networking?.attach(c, created.pid));
     await Promise.all(
       [...c.beforeStart].map((hook) =>
         hook.run().catch((err: unknown) => log.warn({ err, id: c.id }, 'attach before start failed')),
       ),
     );
     c.beforeStart.clear();
-    await runcStart({ root: folders.runcRoot }, c.id);
+    await span(log, 'runc-start', t, () => runcStart(rt, c.id));
     return created;
   } catch (err) {
     for (const hook of c.beforeStart) hook.cancel();
@@ -205,17 +216,28 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
   }
 }
 
-/** After the container ended: runc's state, the rootfs mount. Errors are logged, not thrown. */
+/**
+ * After the container ended: runc's state, the endpoints, the rootfs mount. The three are
+ * independent (the rootfs is our namespace's copy of the mount; the veth goes by name), so
+ * they run side by side. Errors are logged, not thrown.
+ */
 export async function cleanupRuntime(ctx: RuntimeContext, c: LiveContainer): Promise<void> {
-  const folders = runtimeFolders(ctx.layout);
-  await runcDelete({ root: folders.runcRoot }, c.id, true).catch(() => undefined);
-  await ctx.networking?.release(c.id);
+  const rt = runtimeOf(ctx.layout, c.id);
+  const t = { id: c.id.slice(0, 12) };
   if (c.state.mounted) ctx.volumes?.unmounted(c.id);
-  if (hostConfigOf(c.record).IpcMode === 'shareable')
-    await unmount(shareableShm(c), { lazy: true }).catch(() => undefined);
-  await unmount(c.paths.rootfs).catch(async () => {
-    await unmount(c.paths.rootfs, { lazy: true }).catch(() => undefined);
-  });
+  const shareable = hostConfigOf(c.record).IpcMode === 'shareable';
+  await Promise.all([
+    span(log, 'runc-delete', t, () =>
+      runcKnows(rt, c.id) ? runcDelete(rt, c.id, true).catch(() => undefined) : Promise.resolve(),
+    ),
+    span(log, 'net-release', t, async () => ctx.networking?.release(c.id)),
+    span(log, 'umount', t, async () => {
+      if (shareable) await unmount(shareableShm(c), { lazy: true }).catch(() => undefined);
+      await unmount(c.paths.rootfs).catch(async () => {
+        await unmount(c.paths.rootfs, { lazy: true }).catch(() => undefined);
+      });
+    }),
+  ]);
   c.state.mounted = false;
 }
 

@@ -1,9 +1,29 @@
 import { InvalidParameter, isRootlessdError, type RootlessdError } from '../../errdefs/index.js';
 
-/** runc's own message out of conmon's stderr (`level=error msg="…"`), unescaped. */
+/**
+ * crun words a missing or non-executable command differently from runc; Docker's users, and
+ * the CLI's exit codes 127/126, know runc's words: `exec: "CMD": executable file not found in
+ * $PATH`, `permission denied`.
+ */
+export function runcWording(msg: string): string {
+  return msg
+    .replace(
+      /executable file `([^`]*)` not found in \$PATH(?:: No such file or directory)?/,
+      (_m, cmd: string) => `exec: "${cmd}": executable file not found in $PATH`,
+    )
+    .replace(/open executable: Permission denied/, 'exec: permission denied');
+}
+
+/**
+ * The runtime's own message: runc's out of conmon's stderr (`level=error msg="…"`),
+ * unescaped, or crun's, which conmon passes on the sync pipe (`conmon: …`).
+ */
 export function runtimeMessage(text: string): string | undefined {
   const m = /level=error msg="((?:[^"\\]|\\.)*)"/.exec(text);
-  if (!m?.[1]) return undefined;
+  if (!m?.[1]) {
+    const crun = /^conmon: (?!exited before|no sync pipe|runtime failed)(.+)/.exec(text.split('\n')[0] ?? '');
+    return crun?.[1] ? runcWording(crun[1]) : undefined;
+  }
   try {
     return JSON.parse(`"${m[1]}"`) as string;
   } catch {
@@ -22,7 +42,7 @@ export function startError(err: unknown): { error: unknown; exitCode: number } {
   const wrapped = `failed to create task for container: failed to create shim task: OCI runtime create failed: ${msg}: unknown`;
   if (/executable file not found|no such file or directory/.test(msg))
     return { error: new InvalidParameter(wrapped), exitCode: 127 };
-  if (/permission denied/.test(msg)) return { error: new InvalidParameter(wrapped), exitCode: 126 };
+  if (/permission denied/i.test(msg)) return { error: new InvalidParameter(wrapped), exitCode: 126 };
   const kind = isRootlessdError(err) ? (err as RootlessdError) : undefined;
   return { error: kind ? Object.assign(err as Error, { message: wrapped }) : err, exitCode: 128 };
 }

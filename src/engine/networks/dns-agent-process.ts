@@ -48,6 +48,8 @@ export class DnsAgentProcess {
   private readonly pidFile: string;
   private stopping = false;
   private readonly waiting = new Map<string, (r: AgentReply) => void>();
+  /** The configuration the agent was last given (an unchanged one is not sent again). */
+  private last = '';
 
   constructor(
     private readonly holderPid: number,
@@ -61,6 +63,7 @@ export class DnsAgentProcess {
     await mkdir(join(this.configFile, '..'), { recursive: true });
     await this.killStale();
     await writeJsonAtomic(this.configFile, config);
+    this.last = JSON.stringify(config);
     const child = spawnInNamespaces(
       { target: this.holderPid, net: true },
       process.execPath,
@@ -97,7 +100,10 @@ export class DnsAgentProcess {
   }
 
   async update(config: DnsAgentConfig): Promise<void> {
-    await writeJsonAtomic(this.configFile, config);
+    const text = JSON.stringify(config);
+    if (text === this.last) return;
+    await writeJsonAtomic(this.configFile, config, { durable: false });
+    this.last = text;
     this.child?.kill('SIGHUP');
   }
 

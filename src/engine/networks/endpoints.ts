@@ -222,7 +222,7 @@ export class Endpoints implements ContainerNetworking {
     for (const w of nets.networks) {
       const n = this.core.byId.get(w.networkId);
       if (!n || n.driver !== 'bridge') continue;
-      await this.core.locked(() => this.plug(c, n, w, pid, index === 0, index));
+      await this.plug(c, n, w, pid, index === 0, index);
       index++;
     }
     await this.startRelays(c, pid);
@@ -270,7 +270,12 @@ export class Endpoints implements ContainerNetworking {
     }
   }
 
-  /** One endpoint: address, veth pair, routes; recorded on the network. */
+  /**
+   * One endpoint: address, veth pair, routes; recorded on the network. Only the address
+   * choice and the record's save hold the networks' lock: the veth set-up (two `ip` runs)
+   * proceeds side by side for containers started in parallel. The endpoint is recorded
+   * before the veth exists, so a parallel plug never takes the same address.
+   */
   private async plug(
     c: NetContainer,
     n: NetworkRecord,
@@ -287,40 +292,52 @@ export class Endpoints implements ContainerNetworking {
       throw new InvalidParameter(
         'user specified IP address is supported only when connecting to networks with user configured subnets',
       );
-    const pool = poolConfig(subnet, p.ipRange, p.gateway);
-    const taken = new Set(
-      Object.entries(n.endpoints)
-        .filter(([id]) => id !== c.id)
-        .map(([, e]) => parseIpv4(e.ipv4) ?? 0),
-    );
-    const ip = allocateAddress(pool, taken, w.ipv4);
-    const mac = w.mac ?? macFor(ip);
-    const hostVeth = `veth${createHash('sha256').update(`${c.id}/${n.id}`).digest('hex').slice(0, 7)}`;
-    const ifname = `eth${index}`;
-    await this.core.o.holder.detach(hostVeth);
-    await this.core.o.holder.attach({
-      hostVeth,
+    const e = await this.core.locked(async () => {
+      const pool = poolConfig(subnet, p.ipRange, p.gateway);
+      const taken = new Set(
+        Object.entries(n.endpoints)
+          .filter(([id]) => id !== c.id)
+          .map(([, e]) => parseIpv4(e.ipv4) ?? 0),
+      );
+      const ip = allocateAddress(pool, taken, w.ipv4);
+      const endpoint: EndpointRecord = {
+        endpointId: randomBytes(32).toString('hex'),
+        name: c.name,
+        ipv4: formatIpv4(ip),
+        mac: w.mac ?? macFor(ip),
+        ifname: `eth${index}`,
+        hostVeth: `veth${createHash('sha256').update(`${c.id}/${n.id}`).digest('hex').slice(0, 7)}`,
+        aliases: w.aliases,
+        dnsNames: n.name === 'bridge' ? [] : [...new Set([c.name, short(c.id), ...w.aliases])],
+      };
+      n.endpoints[c.id] = endpoint;
+      return endpoint;
+    });
+    const veth = {
+      hostVeth: e.hostVeth,
       bridge: n.bridge as string,
       pid,
-      ifname,
-      mac,
-      addressCidr: `${formatIpv4(ip)}/${subnet.prefix}`,
+      ifname: e.ifname,
+      mac: e.mac,
+      addressCidr: `${e.ipv4}/${subnet.prefix}`,
       ...(primary && !n.internal ? { gateway: p.gateway } : {}),
       mtu: this.o.mtu,
-    });
-    const dnsNames = n.name === 'bridge' ? [] : [...new Set([c.name, short(c.id), ...w.aliases])];
-    const e: EndpointRecord = {
-      endpointId: randomBytes(32).toString('hex'),
-      name: c.name,
-      ipv4: formatIpv4(ip),
-      mac,
-      ifname,
-      hostVeth,
-      aliases: w.aliases,
-      dnsNames,
     };
-    n.endpoints[c.id] = e;
-    await this.core.o.store.save(n);
+    try {
+      // A veth of this container's earlier run may linger (its namespace is torn down
+      // asynchronously): remove it only when the name is taken, saving a spawn per start.
+      await this.core.o.holder.attach(veth).catch(async (err: unknown) => {
+        if (!/File exists/i.test(err instanceof Error ? err.message : String(err))) throw err;
+        await this.core.o.holder.detach(e.hostVeth);
+        await this.core.o.holder.attach(veth);
+      });
+    } catch (err) {
+      await this.core.locked(async () => {
+        if (n.endpoints[c.id] === e) delete n.endpoints[c.id];
+      });
+      throw err;
+    }
+    await this.core.locked(() => this.core.o.store.save(n));
     this.core.o.bus.publish({
       type: 'network',
       action: 'connect',
@@ -377,13 +394,16 @@ export class Endpoints implements ContainerNetworking {
     for (const key of run?.relays ?? []) await this.core.o.dnsAgent.unpublish(key);
     for (const s of run?.servers ?? []) s.server.close();
     for (const u of run?.udp ?? []) u.socket.close();
+    // The records first, under the lock; the veths after it (an `ip` run each), so that
+    // containers ending together do not queue behind each other's spawns.
+    const veths: string[] = [];
     await this.core
       .locked(async () => {
         for (const n of this.core.byId.values()) {
           const e = n.endpoints[containerId];
           if (!e) continue;
           delete n.endpoints[containerId];
-          await this.core.o.holder.detach(e.hostVeth);
+          veths.push(e.hostVeth);
           await this.core.o.store.save(n).catch(() => undefined);
           this.core.o.bus.publish({
             type: 'network',
@@ -393,6 +413,7 @@ export class Endpoints implements ContainerNetworking {
         }
       })
       .catch((err: unknown) => log.warn({ err, id: containerId }, 'release failed'));
+    await Promise.all(veths.map((v) => this.core.o.holder.detach(v)));
     await this.core.updateDns(this.addLinks());
   }
 
@@ -423,7 +444,7 @@ export class Endpoints implements ContainerNetworking {
     const wish = wishFrom(n.id, config);
     if (c.running) {
       const index = nets.networks.length;
-      await this.core.locked(() => this.plug(c, n, wish, c.pid, false, index));
+      await this.plug(c, n, wish, c.pid, false, index);
     }
     nets.networks.push(wish);
     this.wishes.set(c.id, nets);

@@ -37,7 +37,7 @@ export class NetworkStore {
   }
 
   save(n: NetworkRecord): Promise<void> {
-    return writeJsonAtomic(join(this.dir, `${n.id}.json`), n);
+    return writeJsonAtomic(join(this.dir, `${n.id}.json`), n, { durable: false });
   }
 
   async remove(id: string): Promise<void> {
@@ -49,7 +49,7 @@ export class NetworkStore {
   }
 
   saveContainer(id: string, nets: ContainerNets): Promise<void> {
-    return writeJsonAtomic(join(this.containersDir, `${id}.json`), nets);
+    return writeJsonAtomic(join(this.containersDir, `${id}.json`), nets, { durable: false });
   }
 
   async removeContainer(id: string): Promise<void> {

@@ -1,6 +1,8 @@
 import type { DaemonConfig } from '../../config/schema.js';
 import type { ProgramVersion } from '../../drivers/component-versions.js';
+import { CRUN } from '../../drivers/crun.js';
 import type { SystemInfo } from '../../types/index.js';
+import { preferredRuntime } from '../containers/oci-runtime.js';
 import { buildInfo } from './build-info.js';
 import {
   cgroupWarnings,
@@ -113,8 +115,11 @@ export async function systemInfo(src: InfoSources): Promise<SystemInfo> {
     Labels: [],
     ExperimentalBuild: src.daemon.experimental ?? false,
     ServerVersion: build.version,
-    Runtimes: { runc: { path: runc?.path ?? 'runc' } },
-    DefaultRuntime: 'runc',
+    Runtimes: {
+      runc: { path: runc?.path ?? 'runc' },
+      ...(preferredRuntime() === 'crun' ? { crun: { path: CRUN } } : {}),
+    },
+    DefaultRuntime: preferredRuntime(),
     Swarm: {
       NodeID: '',
       NodeAddr: '',

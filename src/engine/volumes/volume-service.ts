@@ -168,7 +168,7 @@ export class VolumeService {
     const resolved: ResolvedMount[] = [];
     for (const p of planned) resolved.push(await this.resolve(p));
     this.byContainer.set(id, resolved);
-    await writeJsonAtomic(join(dir, 'mounts.json'), resolved);
+    await writeJsonAtomic(join(dir, 'mounts.json'), resolved, { durable: false });
   }
 
   private async resolve(p: PlannedMount): Promise<ResolvedMount> {
