@@ -6,7 +6,6 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { applyLayerTar } from '../../src/engine/layers/extract/apply-tar.js';
 import { decompressLayer } from '../../src/engine/layers/extract/decompress.js';
 import { overlayWhiteouts } from '../../src/engine/layers/extract/whiteout-formats.js';

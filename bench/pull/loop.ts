@@ -1,7 +1,7 @@
 /**
  * Development aid for the pull benchmark: cold pulls interleaved with the curl|gzip|tar floor,
  * N rounds, printing each figure. `PULL_NODE_OPTIONS` is passed to the daemon's processes
- * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * and `RLT_ENGINE_PROF` too (read only by a locally patched engineCommand, to profile the engine).
  *   node --import tsx bench/pull/loop.ts [ROUNDS]
  */
 import { join } from 'node:path';
@@ -20,7 +20,9 @@ const manifest = (await (
 ).json()) as { layers: { digest: string; size: number }[] };
 const nodeOptions = process.env.PULL_NODE_OPTIONS;
 const prof = process.env.RLT_ENGINE_PROF;
-const daemon = await startDaemon({ env: { ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(prof ? { RLT_ENGINE_PROF: prof } : {}) } });
+const daemon = await startDaemon({
+  env: { ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(prof ? { RLT_ENGINE_PROF: prof } : {}) },
+});
 const ms = (t: bigint) => Math.round(Number(process.hrtime.bigint() - t) / 1e6);
 try {
   const ref = `${registry.host}/library/debian:bookworm`;
