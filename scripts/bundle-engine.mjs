@@ -2,6 +2,11 @@
 // dist/cli/engine.bundle.mjs. Node 20 spends most of an engine start resolving and loading
 // a few hundred ESM files; one file starts about 0.3 s sooner, and a restarted engine must
 // answer within 2 s. Native addons stay external (they are loaded from node_modules).
+// Whitespace and comments are dropped and the output is pure ASCII: V8 keeps the module's
+// source in memory for as long as the engine runs, and one non-Latin-1 character (a ’ in a
+// comment) makes it a two-byte string, 5.8 MB instead of 2.1 MB. Names are kept, so stack
+// traces stay readable; the source map is written beside it for NODE_OPTIONS=--enable-source-maps.
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
@@ -12,6 +17,9 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
+  minifyWhitespace: true,
+  legalComments: 'none',
+  charset: 'ascii',
   external: ['node-unix-socket', '@napi-rs/xattr'],
   // Bundled CommonJS dependencies call require(): give the ES module one.
   banner: {
@@ -19,3 +27,10 @@ await build({
   },
   logLevel: 'warning',
 });
+
+const nonAscii = readFileSync('dist/cli/engine.bundle.mjs').findIndex((b) => b > 0x7f);
+if (nonAscii >= 0) {
+  console.warn(
+    `bundle-engine: dist/cli/engine.bundle.mjs has a non-ASCII byte at ${nonAscii}: V8 will hold it as a two-byte string (write it as an escape in the source)`,
+  );
+}

@@ -30,14 +30,20 @@ test('the template carries the settings the daemon relies on', async () => {
 
 test('ExecStart runs this node on dist/cli/main.js; node’s folder joins PATH', async () => {
   const unit = renderUnit(await template(), '/opt/node20/bin/node', '/srv/rootlessd/dist/cli/main.js');
-  assert.match(unit, /^ExecStart=\/opt\/node20\/bin\/node \/srv\/rootlessd\/dist\/cli\/main\.js$/m);
+  assert.match(
+    unit,
+    /^ExecStart=\/opt\/node20\/bin\/node --max-semi-space-size=1 \/srv\/rootlessd\/dist\/cli\/main\.js$/m,
+  );
   assert.match(unit, /^Environment=PATH=\/opt\/node20\/bin:\/usr\/local\/sbin:/m);
   assert.equal(unit.match(/^ExecStart=/gm)?.length, 1);
 });
 
 test('paths with spaces and % are quoted for systemd', async () => {
   const unit = renderUnit(await template(), '/usr/bin/node', '/home/a b/100%/dist/cli/main.js');
-  assert.match(unit, /^ExecStart=\/usr\/bin\/node "\/home\/a b\/100%%\/dist\/cli\/main\.js"$/m);
+  assert.match(
+    unit,
+    /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 "\/home\/a b\/100%%\/dist\/cli\/main\.js"$/m,
+  );
   assert.match(unit, /^Environment=PATH=\/usr\/local\/sbin:/m);
 });
 

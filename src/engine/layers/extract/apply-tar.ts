@@ -1,5 +1,14 @@
-import { constants } from 'node:fs';
-import { link, lstat, mkdir, open, rm, symlink } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,6 +55,8 @@ export interface ApplyResult {
  * entry is resolved inside `root`: `..` components, links as parents and hard links to
  * anything this layer did not write are refused with LayerEntryRefused, before anything is
  * written for that entry. Runs inside the user namespace, so owners are kept by lchown.
+ * The file system calls are synchronous (see entry-metadata.ts): decompression runs in the
+ * thread pool meanwhile, and the event loop is free again between entries and chunks.
  */
 export async function applyLayerTar(
   root: string,
@@ -73,13 +84,28 @@ export async function applyLayerTar(
     await piping.catch(() => undefined);
     throw err;
   }
-  await state.finish();
+  state.finish();
   return { diffId: tap.digest(), tarSize: tap.size, size: state.size };
+}
+
+const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException).code;
+}
+
+function writeAll(fd: number, chunk: Uint8Array): void {
+  let offset = 0;
+  while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
 }
 
 class ApplyState {
   size = 0;
-  /** Folders known to be real directories inside root (not links), relative paths. */
+  /**
+   * Folders known to be real directories inside root (not links), relative paths. Whenever
+   * something else may take the place of one (a whiteout, an opaque folder, a new entry of
+   * another type), it and everything below it are forgotten and checked again on next use.
+   */
   private readonly safeDirs = new Set<string>(['']);
   /** Names this layer wrote, per folder: an opaque marker keeps them. */
   private readonly written = new Map<string, Set<string>>();
@@ -100,14 +126,15 @@ class ApplyState {
     const name = header.name;
     const parts = entryComponents(name);
     if (parts.length === 0) {
-      if (header.type === 'directory') await this.setMeta(name, this.root, header, pax, 'dir');
+      if (header.type === 'directory') this.setMeta(name, this.root, header, pax, 'dir');
       return;
     }
     const base = parts[parts.length - 1]!;
     const parentRel = parts.slice(0, -1).join('/');
-    const parentAbs = await this.ensureParent(name, parts.slice(0, -1));
+    const parentAbs = this.ensureParent(name, parts.slice(0, -1));
 
     if (base === OPAQUE) {
+      this.forgetBelow(parentRel);
       await this.options.whiteouts.opaque(parentAbs, this.written.get(parentRel) ?? new Set());
       return;
     }
@@ -115,40 +142,36 @@ class ApplyState {
       const target = base.slice(WHITEOUT.length);
       if (!target || target === '.' || target === '..')
         throw new LayerEntryRefused(name, 'invalid whiteout name');
+      this.forget(parentRel ? `${parentRel}/${target}` : target);
       await this.options.whiteouts.whiteout(parentAbs, target);
       return;
     }
 
     const rel = parts.join('/');
     const abs = join(parentAbs, base);
+    if (header.type !== 'directory') this.forget(rel);
     switch (header.type) {
       case 'directory': {
-        await this.prepareTarget(rel, abs, true);
-        await mkdir(abs, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EEXIST') throw err;
-        });
+        this.makeDir(rel, abs);
         this.safeDirs.add(rel);
-        await this.setMeta(name, abs, header, pax, 'dir');
+        this.setMeta(name, abs, header, pax, 'dir');
         break;
       }
       case 'file':
       case 'contiguous-file': {
-        await this.prepareTarget(rel, abs, false);
-        const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-        const handle = await open(abs, flags, 0o600);
+        const fd = this.create(rel, abs, () => openSync(abs, FILE_FLAGS, 0o600));
         try {
-          for await (const chunk of body) await handle.write(chunk);
+          for await (const chunk of body) writeAll(fd, chunk);
+          this.size += header.size ?? 0;
+          this.setMeta(name, abs, header, pax, 'file', fd);
         } finally {
-          await handle.close();
+          closeSync(fd);
         }
-        this.size += header.size ?? 0;
-        await this.setMeta(name, abs, header, pax, 'file');
         break;
       }
       case 'symlink': {
-        await this.prepareTarget(rel, abs, false);
-        await symlink(header.linkname ?? '', abs);
-        await this.setMeta(name, abs, header, pax, 'link');
+        this.create(rel, abs, () => symlinkSync(header.linkname ?? '', abs));
+        this.setMeta(name, abs, header, pax, 'link');
         break;
       }
       case 'link': {
@@ -160,15 +183,14 @@ class ApplyState {
             `its hard link target ${JSON.stringify(header.linkname)} is not in this layer`,
           );
         }
-        const targetAbs = join(await this.ensureParent(name, targetParts.slice(0, -1)), targetParts.at(-1)!);
-        await this.prepareTarget(rel, abs, false);
-        await link(targetAbs, abs);
+        const targetAbs = join(this.ensureParent(name, targetParts.slice(0, -1)), targetParts.at(-1)!);
+        this.create(rel, abs, () => linkSync(targetAbs, abs));
         break;
       }
       case 'fifo': {
-        await this.prepareTarget(rel, abs, false);
+        this.clearTarget(rel, abs, false);
         await mkfifo([abs], this.options.signal);
-        await this.setMeta(name, abs, header, pax, 'file');
+        this.setMeta(name, abs, header, pax, 'file');
         break;
       }
       default:
@@ -189,19 +211,30 @@ class ApplyState {
     if (!isDir) this.files.add(rel);
   }
 
+  /** Drops `rel` and everything below it from the known directories. */
+  private forget(rel: string): void {
+    // A folder is only known when its parents are: nothing below an unknown one is either.
+    if (!this.safeDirs.has(rel)) return;
+    this.safeDirs.delete(rel);
+    this.forgetBelow(rel);
+  }
+
+  private forgetBelow(rel: string): void {
+    const prefix = rel ? `${rel}/` : '';
+    for (const dir of [...this.safeDirs])
+      if (dir !== rel && dir.startsWith(prefix)) this.safeDirs.delete(dir);
+  }
+
   /** Makes sure every parent folder is a real directory in root (created 0755 if missing). */
-  private async ensureParent(entry: string, dirs: string[]): Promise<string> {
+  private ensureParent(entry: string, dirs: string[]): string {
     let rel = '';
     for (const part of dirs) {
       rel = rel ? `${rel}/${part}` : part;
       if (this.safeDirs.has(rel)) continue;
       const abs = join(this.root, rel);
-      const st = await lstat(abs).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return undefined;
-        throw err;
-      });
+      const st = lstatSync(abs, { throwIfNoEntry: false });
       if (!st) {
-        await mkdir(abs, { mode: 0o755 });
+        mkdirSync(abs, { mode: 0o755 });
       } else if (st.isSymbolicLink()) {
         throw new LayerEntryRefused(entry, `its parent ${JSON.stringify(rel)} is a symbolic link`);
       } else if (!st.isDirectory()) {
@@ -209,51 +242,86 @@ class ApplyState {
       }
       this.safeDirs.add(rel);
     }
-    return join(this.root, ...dirs);
+    return dirs.length === 0 ? this.root : join(this.root, ...dirs);
   }
 
-  /** Clears the way for a new entry: anything there goes, except a directory staying one. */
-  private async prepareTarget(rel: string, abs: string, wantDir: boolean): Promise<void> {
-    const st = await lstat(abs).catch(() => undefined);
-    if (!st) return;
-    if (wantDir && st.isDirectory()) return;
-    if (st.isDirectory()) {
-      for (const dir of [...this.safeDirs])
-        if (dir === rel || dir.startsWith(`${rel}/`)) this.safeDirs.delete(dir);
+  /**
+   * Creates a non-directory entry with `make` (which must fail with EEXIST rather than
+   * follow or overwrite anything at `abs`); when something is in the way, it is removed
+   * and `make` runs again. Most entries are new: this saves a lookup per entry.
+   */
+  private create<T>(rel: string, abs: string, make: () => T): T {
+    try {
+      return make();
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') throw err;
     }
-    await rm(abs, { recursive: true, force: true });
+    this.clearTarget(rel, abs, false);
+    return make();
   }
 
-  private async setMeta(
+  /** A directory at `abs`: kept when one is there already (never a link to one). */
+  private makeDir(rel: string, abs: string): void {
+    try {
+      mkdirSync(abs, { mode: 0o700 });
+      return;
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') throw err;
+    }
+    if (!this.clearTarget(rel, abs, true)) mkdirSync(abs, { mode: 0o700 });
+  }
+
+  /**
+   * Clears the way for a new entry: anything there goes, except a directory staying one.
+   * Returns true when a directory was kept.
+   */
+  private clearTarget(rel: string, abs: string, wantDir: boolean): boolean {
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (!st) return false;
+    if (st.isDirectory()) {
+      if (wantDir) return true;
+      this.safeDirs.delete(rel);
+      this.forgetBelow(rel);
+    }
+    rmSync(abs, { recursive: true, force: true });
+    return false;
+  }
+
+  private setMeta(
     entry: string,
     abs: string,
     header: tar.Header,
     pax: PaxRecords | undefined,
     kind: 'dir' | 'file' | 'link',
-  ): Promise<void> {
+    fd?: number,
+  ): void {
+    const target = fd ?? abs;
     if (this.options.keepOwners !== false) {
       const paxId = (key: string) => {
         const v = pax?.get(key);
         return v ? Number.parseInt(v.toString('ascii'), 10) : undefined;
       };
       const owner: Ownership = { uid: paxId('uid') ?? header.uid ?? 0, gid: paxId('gid') ?? header.gid ?? 0 };
-      await applyOwner(entry, abs, owner);
+      applyOwner(entry, target, owner);
     }
     const mtime = entryMtime(pax, header.mtime);
     if (kind === 'link') {
-      await applyTimes(abs, mtime);
+      applyTimes(abs, mtime);
       return;
     }
-    await applyMode(abs, header.mode ?? (kind === 'dir' ? 0o755 : 0o644));
-    await applyXattrs(entry, abs, entryXattrs(pax));
+    applyMode(target, header.mode ?? (kind === 'dir' ? 0o755 : 0o644));
+    const xattrs = entryXattrs(pax);
+    if (xattrs.length > 0) applyXattrs(entry, abs, xattrs);
     if (kind === 'dir') this.dirTimes.push([abs, mtime]);
-    else await applyTimes(abs, mtime);
+    else applyTimes(target, mtime);
   }
 
   /** Directory times last: writing into a folder changes its mtime. */
-  async finish(): Promise<void> {
+  finish(): void {
     for (const [abs, mtime] of this.dirTimes.reverse()) {
-      await applyTimes(abs, mtime).catch(() => undefined);
+      try {
+        applyTimes(abs, mtime);
+      } catch {}
     }
   }
 }

@@ -49,7 +49,7 @@ export async function decompressLayer(
   const { head, stream } = await peek(input, 4);
   const compression = sniffCompression(head);
   if (compression === 'gzip') {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     stream.on('error', (err) => gunzip.destroy(err));
     return { stream: stream.pipe(gunzip), compression };
   }

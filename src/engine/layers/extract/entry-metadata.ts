@@ -1,5 +1,5 @@
-import { chmod, lchown, lutimes } from 'node:fs/promises';
-import { setAttribute } from '@napi-rs/xattr';
+import { chmodSync, fchmodSync, fchownSync, futimesSync, lchownSync, lutimesSync } from 'node:fs';
+import { setAttributeSync } from '@napi-rs/xattr';
 import { moduleLogger } from '../../../log/index.js';
 import { LayerEntryRefused } from './entry-path.js';
 import type { PaxRecords } from './pax-tap.js';
@@ -8,6 +8,14 @@ import { isOverlayControlXattr } from './whiteout-formats.js';
 const log = moduleLogger('layers.extract');
 
 const XATTR_PREFIX = 'SCHILY.xattr.';
+
+/**
+ * The metadata calls of extraction are synchronous on purpose: each is a few microseconds of
+ * kernel work, and a layer has thousands of entries; a round trip through libuv's thread pool
+ * per call made extraction several times slower than tar. A target is a path (never
+ * followed when it is a link) or the descriptor of a file this layer just created.
+ */
+export type MetaTarget = string | number;
 
 /** The extended attributes an entry carries, values as raw bytes. */
 export function entryXattrs(pax: PaxRecords | undefined): [string, Buffer][] {
@@ -36,14 +44,14 @@ function xattrAllowed(name: string): boolean {
 }
 
 /** Writes the entry's xattrs onto a file or directory (never a symlink: the call follows it). */
-export async function applyXattrs(entry: string, path: string, xattrs: [string, Buffer][]): Promise<void> {
+export function applyXattrs(entry: string, path: string, xattrs: [string, Buffer][]): void {
   for (const [name, value] of xattrs) {
     if (!xattrAllowed(name)) {
       log.debug({ entry, xattr: name }, 'skipping an extended attribute a layer may not set here');
       continue;
     }
     try {
-      await setAttribute(path, name, value);
+      setAttributeSync(path, name, value);
     } catch (err) {
       log.debug({ entry, xattr: name, err: (err as Error).message }, 'extended attribute not supported here');
     }
@@ -55,10 +63,11 @@ export interface Ownership {
   gid: number;
 }
 
-/** lchown; an id the user namespace does not map fails the layer with a clear message. */
-export async function applyOwner(entry: string, path: string, owner: Ownership): Promise<void> {
+/** lchown (fchown); an id the user namespace does not map fails the layer with a clear message. */
+export function applyOwner(entry: string, target: MetaTarget, owner: Ownership): void {
   try {
-    await lchown(path, owner.uid, owner.gid);
+    if (typeof target === 'number') fchownSync(target, owner.uid, owner.gid);
+    else lchownSync(target, owner.uid, owner.gid);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EINVAL') {
       throw new LayerEntryRefused(
@@ -70,11 +79,13 @@ export async function applyOwner(entry: string, path: string, owner: Ownership):
   }
 }
 
-/** Mode bits including setuid/setgid/sticky; set after lchown, which clears setuid. */
-export async function applyMode(path: string, mode: number): Promise<void> {
-  await chmod(path, mode & 0o7777);
+/** Mode bits including setuid/setgid/sticky; set after the owner, whose change clears setuid. */
+export function applyMode(target: MetaTarget, mode: number): void {
+  if (typeof target === 'number') fchmodSync(target, mode & 0o7777);
+  else chmodSync(target, mode & 0o7777);
 }
 
-export async function applyTimes(path: string, mtime: Date): Promise<void> {
-  await lutimes(path, mtime, mtime);
+export function applyTimes(target: MetaTarget, mtime: Date): void {
+  if (typeof target === 'number') futimesSync(target, mtime, mtime);
+  else lutimesSync(target, mtime, mtime);
 }

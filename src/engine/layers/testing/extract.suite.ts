@@ -158,6 +158,63 @@ describe('layer extraction inside the user namespace', () => {
     }
   });
 
+  // A folder the extractor has already seen is replaced (whiteout, opaque parent, or a new
+  // entry of another type) by a symlink: a later write below it must not go through the link.
+  const replaced: [string, FixtureEntry[], typeof overlayWhiteouts][] = [
+    ['a whiteout (overlay)', [{ name: 'dir/', mode: 0o755 }, { name: '.wh.dir' }], overlayWhiteouts],
+    ['a whiteout (vfs)', [{ name: 'dir/', mode: 0o755 }, { name: '.wh.dir' }], vfsWhiteouts],
+    ['an opaque parent (vfs)', [{ name: 'p/dir/a', content: 'a' }, { name: 'p/.wh..wh..opq' }], vfsWhiteouts],
+    [
+      'a file entry',
+      [
+        { name: 'dir/', mode: 0o755 },
+        { name: 'dir', content: 'f' },
+      ],
+      overlayWhiteouts,
+    ],
+  ];
+  for (const [label, first, whiteouts] of replaced) {
+    test(`refuses writing through a symlink that replaced a folder after ${label}`, async () => {
+      const victim = await mkdtemp(join(tmpdir(), 'rlt-victim-'));
+      try {
+        const dir = first.some((e) => e.name.startsWith('p/')) ? 'p/dir' : 'dir';
+        const err = await extractInto(
+          [
+            ...first,
+            { name: dir, type: 'symlink', linkname: victim },
+            { name: `${dir}/file`, content: 'pwned' },
+          ],
+          whiteouts,
+        ).catch((e: unknown) => e);
+        assert.ok(err instanceof LayerEntryRefused, String(err));
+        assert.deepEqual(await readdir(victim), []);
+      } finally {
+        await rm(victim, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test('entries replacing earlier ones of this layer: file, folder, symlink, hard link', async () => {
+    const { root } = await extractInto([
+      { name: 'x', content: 'first' },
+      { name: 'x', content: 'second' },
+      { name: 'y/', mode: 0o755 },
+      { name: 'y/inner', content: 'i' },
+      { name: 'y', type: 'symlink', linkname: 'x' },
+      { name: 'z', type: 'symlink', linkname: 'nowhere' },
+      { name: 'z/', mode: 0o750 },
+      { name: 'h', content: 'h' },
+      { name: 'h', type: 'link', linkname: 'x' },
+      { name: 'z/', mode: 0o711 },
+    ]);
+    assert.equal(await readFile(join(root, 'x'), 'utf8'), 'second');
+    assert.equal(await readlink(join(root, 'y')), 'x');
+    const z = await lstat(join(root, 'z'));
+    assert.ok(z.isDirectory());
+    assert.equal(z.mode & 0o777, 0o711);
+    assert.equal((await lstat(join(root, 'h'))).ino, (await lstat(join(root, 'x'))).ino);
+  });
+
   const layer: FixtureEntry[] = [
     { name: 'd/', mode: 0o755 },
     { name: 'd/.wh..wh..opq' },
