@@ -127,6 +127,7 @@ export class Daemon implements Backends {
       layout: containersLayout(config.dataRoot, config.runtimeDir),
       bus: this.bus,
     });
+    this.containers.health.o.run = (c, cmd, timeoutMs) => this.exec.probe(c, cmd, timeoutMs);
     this.imagesModule.then(
       (m) => {
         m.imageUsers = (imageId) => this.containers.imageUsers(imageId);

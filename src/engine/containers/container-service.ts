@@ -15,6 +15,7 @@ import {
   resizeTty,
 } from './attach.js';
 import { buildRecord } from './create-record.js';
+import { HealthMonitor } from './health-monitor.js';
 import type { ImageLookup } from './image-lookup.js';
 import { compileListFilter, type Filters } from './list-filter.js';
 import { type ExitInfo, LiveContainer } from './live-container.js';
@@ -61,6 +62,9 @@ export class ContainerService {
     (id) => this.byId.get(id),
     (id) => this.start(id),
   );
+
+  /** Health checks: one probe loop per running container that has one (health-monitor.ts). */
+  readonly health = new HealthMonitor({ publish: (c, action) => this.publish(c, action) });
 
   constructor(private readonly o: ContainerServiceOptions) {}
 
@@ -184,6 +188,7 @@ export class ContainerService {
         mounted: true,
         restartCount: byPolicy ? (c.state.restartCount ?? 0) : 0,
       };
+      this.health.begin(c, true);
       await c.saveState();
       this.publish(c, 'start');
       void created.exited.then(() => this.onExit(c));
@@ -194,7 +199,16 @@ export class ContainerService {
   private async onExit(c: LiveContainer): Promise<void> {
     if (!c.running) return;
     const code = (await readExitCode(this.o.layout, c.id)) ?? 255;
-    c.state = { ...c.state, status: 'exited', exitCode: code, pid: 0, finishedAt: new Date().toISOString() };
+    this.health.end(c);
+    const health = c.state.health ? { ...c.state.health, Status: 'unhealthy' as const } : undefined;
+    c.state = {
+      ...c.state,
+      status: 'exited',
+      exitCode: code,
+      pid: 0,
+      finishedAt: new Date().toISOString(),
+      ...(health ? { health } : {}),
+    };
     await c.saveState().catch((err: unknown) => log.warn({ err, id: c.id }, 'state write failed'));
     this.publish(c, 'die', { exitCode: String(code) });
     c.notifyExit({ exitCode: code });
@@ -266,6 +280,7 @@ export class ContainerService {
   async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const c = this.get(ref);
     this.restarts.forget(c.id);
+    this.health.end(c);
     if (c.running) {
       if (!options.force)
         throw new Conflict(
@@ -429,6 +444,7 @@ export class ContainerService {
     const code = await readExitCode(this.o.layout, c.id);
     if (alive && code === undefined) {
       this.adopted.add(c.id);
+      this.health.begin(c, false);
       // The exit may have landed between the read and the watch.
       if ((await readExitCode(this.o.layout, c.id)) !== undefined && this.adopted.delete(c.id))
         await this.onExit(c);
@@ -441,6 +457,7 @@ export class ContainerService {
   close(): void {
     this.exitWatcher?.close();
     this.restarts.close();
+    this.health.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { InvalidParameter } from '../../errdefs/index.js';
 import type { ContainerCreateRequest, HostConfig } from '../../types/container-create.js';
 import { capabilitySet } from './capabilities.js';
+import { mergeHealthcheck, validateHealthcheck } from './healthcheck.js';
 import { type ContainerImage, imageRuntimeConfig } from './image-lookup.js';
 import type { ContainerRecord, RecordConfig } from './record.js';
 import { parseRestartPolicy } from './restart-policy.js';
@@ -74,7 +75,7 @@ function limitWarnings(hc: HostConfig): string[] {
 }
 
 /** Options rootlessd cannot honour yet: a clear 400 rather than silent ignoring. */
-function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
+function rejectUnsupported(hc: HostConfig): void {
   const mode = (m: string | null | undefined, what: string) => {
     if (m && m !== 'private' && m !== 'shareable' && m !== '')
       throw new InvalidParameter(`${what} "${m}" is not supported by rootlessd yet`);
@@ -91,9 +92,6 @@ function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
   const net = hc.NetworkMode ?? '';
   if (net === 'container:')
     throw new InvalidParameter('container mode networking requires a container id or name');
-  if (req.Healthcheck && Object.keys(req.Healthcheck).length > 0) {
-    // Accepted and stored; health checks are not run yet (see Warnings).
-  }
 }
 
 export interface NewRecord {
@@ -108,15 +106,15 @@ export function buildRecord(
   ids: { id: string; name: string; driver: string },
 ): NewRecord {
   const hc: HostConfig = { ...(req.HostConfig ?? {}) };
-  rejectUnsupported(req, hc);
+  rejectUnsupported(hc);
   capabilitySet({ privileged: hc.Privileged, capAdd: hc.CapAdd, capDrop: hc.CapDrop });
   const ic = imageRuntimeConfig(image);
   const warnings = limitWarnings(hc);
   const restartPolicy = parseRestartPolicy(hc.RestartPolicy);
   if (hc.AutoRemove && restartPolicy.name !== 'no')
     throw new InvalidParameter(`Conflicting options: cannot specify both --restart and --rm`);
-  if (req.Healthcheck && Object.keys(req.Healthcheck).length > 0)
-    warnings.push('Health checks are stored but not run yet by rootlessd.');
+  validateHealthcheck(req.Healthcheck ?? undefined);
+  const healthcheck = mergeHealthcheck(req.Healthcheck, ic.Healthcheck);
 
   const ownEntrypoint = list(req.Entrypoint);
   const ownCmd = list(req.Cmd);
@@ -151,6 +149,7 @@ export function buildRecord(
     WorkingDir: req.WorkingDir || ic.WorkingDir || '',
     Labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
     StopSignal: req.StopSignal || ic.StopSignal || undefined,
+    Healthcheck: healthcheck as Record<string, unknown> | undefined,
   };
   delete (config as Record<string, unknown>).HostConfig;
   delete (config as Record<string, unknown>).NetworkingConfig;

@@ -17,6 +17,7 @@ import { moduleLogger } from '../../log/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { ContainerService } from './container-service.js';
 import { execProcessSpec } from './exec-spec.js';
+import { goDuration, MAX_OUTPUT_BYTES } from './healthcheck.js';
 import type { LiveContainer } from './live-container.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
 import { configOf } from './record.js';
@@ -28,6 +29,14 @@ export function runtimeMessage(text: string): string {
   const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
   if (m?.[1]) return m[1].replace(/\\(.)/g, '$1');
   return text.replace(/^conmon exec: /, '').trim();
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 async function readExitFile(path: string): Promise<number | undefined> {
@@ -218,6 +227,62 @@ export class ExecService implements ExecBackend {
       },
       detach: () => conn?.close(),
     };
+  }
+
+  /**
+   * Runs a health probe as an exec (Docker does the same: exec events included) and
+   * collects stdout and stderr together. Past `timeoutMs` the process is killed and the
+   * result is Docker's: exit code -1, "Health check exceeded timeout (…)".
+   */
+  async probe(
+    c: LiveContainer,
+    cmd: string[],
+    timeoutMs: number,
+  ): Promise<{ exitCode: number; output: string }> {
+    const { Id } = await this.create(c.id, {
+      Cmd: cmd,
+      Env: [],
+      WorkingDir: '',
+      User: '',
+      Tty: false,
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Privileged: false,
+      DetachKeys: '',
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const session = this.start(
+      Id,
+      { detach: false },
+      {
+        write: (_stream, data) => {
+          if (size > MAX_OUTPUT_BYTES) return;
+          chunks.push(data);
+          size += data.length;
+        },
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([session.done.then(() => 'done' as const), timedOut]);
+      if (outcome === 'timeout') {
+        const pid = this.execs.get(Id)?.pid ?? 0;
+        if (pid > 0) killQuietly(pid);
+        return { exitCode: -1, output: `Health check exceeded timeout (${goDuration(timeoutMs)})` };
+      }
+      return { exitCode: this.execs.get(Id)?.exitCode ?? -1, output: Buffer.concat(chunks).toString() };
+    } catch {
+      return { exitCode: this.execs.get(Id)?.exitCode ?? -1, output: Buffer.concat(chunks).toString() };
+    } finally {
+      clearTimeout(timer);
+      // Probes are not kept for /exec/{id}/json once ended (one a second would pile up).
+      void session.done.finally(() => this.execs.delete(Id)).catch(() => undefined);
+    }
   }
 
   /** Writes the process spec and has conmon run `runc exec`; resolves with the exit promise. */

@@ -20,6 +20,7 @@ const KNOWN = new Set([
   'expose',
   'is-task',
 ]);
+const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none']);
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
 
 function labelMatch(labels: Record<string, string>, want: string): boolean {
@@ -47,6 +48,8 @@ export function compileListFilter(
     if (!Number.isInteger(n)) throw new InvalidParameter(`invalid filter 'exited=${e}'`);
     return n;
   });
+  for (const h of filters.health ?? [])
+    if (!HEALTH.has(h)) throw new InvalidParameter(`Unrecognised filter value for health: ${h}`);
   const before = filters.before?.[0] ? resolve(filters.before[0]) : undefined;
   const since = filters.since?.[0] ? resolve(filters.since[0]) : undefined;
   return (c) => {
@@ -65,7 +68,7 @@ export function compileListFilter(
       !f.network.includes(String((c.record.hostConfig as { NetworkMode?: string }).NetworkMode ?? 'bridge'))
     )
       return false;
-    if (f.health?.length && !f.health.includes('none')) return false;
+    if (f.health?.length && !f.health.includes(c.state.health?.Status ?? 'none')) return false;
     if (f['is-task']?.length && f['is-task'].includes('true')) return false;
     if (f.volume?.length || f.publish?.length || f.expose?.length) return false;
     return true;
