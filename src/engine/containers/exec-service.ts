@@ -16,6 +16,7 @@ import { Conflict, InvalidParameter, NotFound } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { ContainerService } from './container-service.js';
+import { DetachKeyFilter, execDetachKeys } from './detach-keys.js';
 import { execProcessSpec } from './exec-spec.js';
 import { goDuration, MAX_OUTPUT_BYTES } from './healthcheck.js';
 import type { LiveContainer } from './live-container.js';
@@ -101,6 +102,7 @@ export class ExecService implements ExecBackend {
   async create(containerRef: string, config: ExecCreateConfig): Promise<{ Id: string }> {
     const c = this.running(containerRef);
     if (config.Cmd.length === 0) throw new InvalidParameter('No exec command specified');
+    execDetachKeys(config.DetachKeys);
     this.forgetGone();
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, {
@@ -175,6 +177,12 @@ export class ExecService implements ExecBackend {
     let conn: SeqpacketConnection | undefined;
     let pending: Buffer[] = [];
     let stdinClosed = false;
+    let detached = false;
+    const keys = new DetachKeyFilter(execDetachKeys(e.config.DetachKeys));
+    let resolveDetached: () => void = () => undefined;
+    const detachedByKeys = new Promise<void>((r) => {
+      resolveDetached = r;
+    });
     const connectAttach = async () => {
       const connection = await connectSeqpacket(join(e.dir, 'attach'));
       conn = connection;
@@ -215,17 +223,26 @@ export class ExecService implements ExecBackend {
       stdin,
       tty: e.config.Tty,
       done,
-      writeStdin: (data) => {
-        if (!stdin || stdinClosed) return;
-        if (conn) conn.write(data);
-        else pending.push(data);
+      writeStdin: (chunk) => {
+        if (!stdin || stdinClosed || detached) return;
+        const { pass: data, detach } = keys.push(chunk);
+        if (data.length > 0) {
+          if (conn) conn.write(data);
+          else pending.push(data);
+        }
+        if (detach) {
+          detached = true;
+          conn?.close();
+          resolveDetached();
+        }
       },
       closeStdin: () => {
-        if (!stdin || stdinClosed) return;
+        if (!stdin || stdinClosed || detached) return;
         stdinClosed = true;
         conn?.end();
       },
       detach: () => conn?.close(),
+      detached: detachedByKeys,
     };
   }
 
