@@ -116,6 +116,7 @@ export class Daemon implements Backends {
       bus: this.bus,
       images: { resolve: async (ref) => (await this.imagesModule).service.resolve(ref) },
       driverName: async () => (await this.storageDriver()).name,
+      logDefaults: () => ({ driver: this.daemonConfig['log-driver'], opts: this.daemonConfig['log-opts'] }),
     });
     this.containerFiles = new ContainerFiles({
       containers: this.containers,

@@ -19,6 +19,8 @@ import { HealthMonitor } from './health-monitor.js';
 import type { ImageLookup } from './image-lookup.js';
 import { compileListFilter, type Filters } from './list-filter.js';
 import { type ExitInfo, LiveContainer } from './live-container.js';
+import type { LogDefaults } from './log-config.js';
+import { LogRotator } from './log-rotation.js';
 import { type LogChunk, type LogOptions, readLogs } from './logs.js';
 import { generateName, newContainerId, normalizeName } from './names.js';
 import { containerPaths, runtimeFolders } from './paths.js';
@@ -47,6 +49,8 @@ export interface ContainerServiceOptions extends RuntimeContext {
   bus: EventBus;
   images: ImageLookup;
   driverName: () => Promise<string>;
+  /** daemon.json `log-driver` and `log-opts`. */
+  logDefaults?: () => LogDefaults;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -65,6 +69,8 @@ export class ContainerService {
 
   /** Health checks: one probe loop per running container that has one (health-monitor.ts). */
   readonly health = new HealthMonitor({ publish: (c, action) => this.publish(c, action) });
+  /** max-size / max-file rotation of running containers' logs (log-rotation.ts). */
+  private readonly logRotation = new LogRotator();
 
   constructor(private readonly o: ContainerServiceOptions) {}
 
@@ -133,6 +139,7 @@ export class ContainerService {
         id,
         name: fullName,
         driver: await this.o.driverName(),
+        ...(this.o.logDefaults ? { logDefaults: this.o.logDefaults() } : {}),
       });
       const c = new LiveContainer(record, initialState(), containerPaths(this.o.layout, id));
       await mkdir(c.paths.dir, { recursive: true });
@@ -168,6 +175,7 @@ export class ContainerService {
         throw new Conflict(`container ${c.id} is marked for removal and cannot be started`);
       let created: Awaited<ReturnType<typeof startContainer>>;
       try {
+        await this.logRotation.prepare(c);
         created = await startContainer({ ...this.o, peer: (r) => this.get(r) }, c);
       } catch (err) {
         const { error, exitCode } = startError(err);
@@ -189,6 +197,7 @@ export class ContainerService {
         restartCount: byPolicy ? (c.state.restartCount ?? 0) : 0,
       };
       this.health.begin(c, true);
+      this.logRotation.begin(c);
       await c.saveState();
       this.publish(c, 'start');
       void created.exited.then(() => this.onExit(c));
@@ -200,6 +209,7 @@ export class ContainerService {
     if (!c.running) return;
     const code = (await readExitCode(this.o.layout, c.id)) ?? 255;
     this.health.end(c);
+    this.logRotation.end(c);
     const health = c.state.health ? { ...c.state.health, Status: 'unhealthy' as const } : undefined;
     c.state = {
       ...c.state,
@@ -281,6 +291,7 @@ export class ContainerService {
     const c = this.get(ref);
     this.restarts.forget(c.id);
     this.health.end(c);
+    this.logRotation.end(c);
     if (c.running) {
       if (!options.force)
         throw new Conflict(
@@ -445,6 +456,7 @@ export class ContainerService {
     if (alive && code === undefined) {
       this.adopted.add(c.id);
       this.health.begin(c, false);
+      this.logRotation.begin(c);
       // The exit may have landed between the read and the watch.
       if ((await readExitCode(this.o.layout, c.id)) !== undefined && this.adopted.delete(c.id))
         await this.onExit(c);
@@ -458,6 +470,7 @@ export class ContainerService {
     this.exitWatcher?.close();
     this.restarts.close();
     this.health.close();
+    this.logRotation.close();
   }
 }
 

@@ -3,6 +3,7 @@ import type { ContainerCreateRequest, HostConfig } from '../../types/container-c
 import { capabilitySet } from './capabilities.js';
 import { mergeHealthcheck, validateHealthcheck } from './healthcheck.js';
 import { type ContainerImage, imageRuntimeConfig } from './image-lookup.js';
+import { type LogDefaults, resolveLogConfig } from './log-config.js';
 import type { ContainerRecord, RecordConfig } from './record.js';
 import { parseRestartPolicy } from './restart-policy.js';
 
@@ -86,9 +87,6 @@ function rejectUnsupported(hc: HostConfig): void {
   if (hc.UsernsMode)
     throw new InvalidParameter(`UsernsMode "${hc.UsernsMode}" is not supported by rootlessd`);
   if (hc.Devices?.length) throw new InvalidParameter('HostConfig.Devices is not supported by rootlessd yet');
-  const logType = hc.LogConfig?.Type;
-  if (logType && logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'local')
-    throw new InvalidParameter(`logging driver "${logType}" is not supported by rootlessd`);
   const net = hc.NetworkMode ?? '';
   if (net === 'container:')
     throw new InvalidParameter('container mode networking requires a container id or name');
@@ -103,10 +101,11 @@ export interface NewRecord {
 export function buildRecord(
   req: ContainerCreateRequest,
   image: ContainerImage,
-  ids: { id: string; name: string; driver: string },
+  ids: { id: string; name: string; driver: string; logDefaults?: LogDefaults },
 ): NewRecord {
   const hc: HostConfig = { ...(req.HostConfig ?? {}) };
   rejectUnsupported(hc);
+  const logConfig = resolveLogConfig(hc.LogConfig, ids.logDefaults);
   capabilitySet({ privileged: hc.Privileged, capAdd: hc.CapAdd, capDrop: hc.CapDrop });
   const ic = imageRuntimeConfig(image);
   const warnings = limitWarnings(hc);
@@ -157,7 +156,7 @@ export function buildRecord(
     ...hc,
     NetworkMode: !hc.NetworkMode || hc.NetworkMode === 'default' ? 'bridge' : hc.NetworkMode,
     RestartPolicy: hc.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
-    LogConfig: { Type: 'k8s-file', Config: {} },
+    LogConfig: { ...logConfig },
     ShmSize: hc.ShmSize || 64 * 1024 * 1024,
   };
   const record: ContainerRecord = {

@@ -12,6 +12,7 @@ import { capabilitySet } from './capabilities.js';
 import { resolveUser } from './container-user.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { LiveContainer } from './live-container.js';
+import { logSizeMax } from './log-rotation.js';
 import { buildSpec, type NetworkPlacement } from './oci-spec.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
 import { configOf, hostConfigOf } from './record.js';
@@ -139,6 +140,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       pidFile: c.paths.pidFile,
       conmonPidFile: c.paths.conmonPid,
       logPath: c.paths.log,
+      ...(logSizeMax(c) ? { logSizeMax: logSizeMax(c) } : {}),
       exitDir: folders.exitDir,
       socketDir: folders.socketDir,
       stdin: Boolean(config.OpenStdin),
