@@ -71,8 +71,13 @@ describe('log rotation', () => {
     const files = logFiles(logPath);
     assert.ok(files.length <= 2, JSON.stringify(files));
     const total = files.reduce((s, f) => s + f.size, 0);
-    // 6000 lines are ~500 KB on disk; two files of 10 KB (plus what arrives while one rotates).
-    assert.ok(total < 128 * 1024, `log files hold ${total} bytes: ${JSON.stringify(files)}`);
+    // 6000 lines are ~500 KB on disk; two files of about 10 KB, never past conmon's backstop
+    // of 64 KB each (a flood can outrun the engine's request at max-size).
+    assert.ok(
+      files.every((f) => f.size <= 64 * 1024),
+      JSON.stringify(files),
+    );
+    assert.ok(total <= 128 * 1024, `log files hold ${total} bytes: ${JSON.stringify(files)}`);
 
     const tail = (await dockerOk(d, ['logs', '--tail', '3', 'chatty'])).trim().split('\n');
     assert.deepEqual(
