@@ -36,7 +36,7 @@ function logFiles(logPath: string): Array<{ name: string; size: number }> {
 }
 
 describe('log rotation', () => {
-  test('max-size=10k max-file=2: files stay bounded and docker logs returns the recent lines in order', async () => {
+  test('max-size=10k max-file=2: files stay bounded and docker logs returns the recent lines in order', async (t) => {
     await dockerOk(d, [
       'run',
       '-d',
@@ -71,6 +71,7 @@ describe('log rotation', () => {
     const files = logFiles(logPath);
     assert.ok(files.length <= 2, JSON.stringify(files));
     const total = files.reduce((s, f) => s + f.size, 0);
+    t.diagnostic(`log files: ${JSON.stringify(files)}; docker logs kept ${numbers.length} lines`);
     // 6000 lines are ~500 KB on disk; two files of about 10 KB, never past conmon's backstop
     // of 64 KB each (a flood can outrun the engine's request at max-size).
     assert.ok(
