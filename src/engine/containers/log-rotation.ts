@@ -1,15 +1,4 @@
-import {
-  closeSync,
-  constants,
-  type FSWatcher,
-  linkSync,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-  watch,
-  writeSync,
-} from 'node:fs';
+import { type FSWatcher, linkSync, renameSync, rmSync, statSync, watch } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { moduleLogger } from '../../log/index.js';
@@ -29,25 +18,21 @@ export function holdPath(path: string): string {
   return `${path}.hold`;
 }
 
-/** conmon's own limit, a backstop to the engine's request at `max-size`: files never grow past it. */
-export function hardLimit(maxSize: number): number {
-  return Math.max(4 * maxSize, 64 * 1024);
-}
-
 /** conmon's `--log-size-max` for a container (it starts a new file past that size). */
 export function logSizeMax(c: LiveContainer): number | undefined {
-  const rotation = rotationOf(hostConfigOf(c.record).LogConfig as LogConfig);
-  return rotation ? hardLimit(rotation.maxSize) : undefined;
+  return rotationOf(hostConfigOf(c.record).LogConfig as LogConfig)?.maxSize;
 }
 
 /**
- * Rotates a container's log as Docker's json-file does (`max-size`, `max-file`). Once the
- * file reaches `max-size` the engine asks conmon to reopen its log (control message 2):
- * conmon writes a new file at the log path and unlinks the old one. conmon also runs with
- * `--log-size-max` (hardLimit) and does the same by itself should the engine lag behind a
- * flood, so files stay bounded. The engine keeps a hard link to the file conmon writes
- * (`.hold`), so the finished file survives; when a new file appears, the hold becomes `.1`
- * (older ones shift up, the oldest goes) and the new file is held in turn.
+ * Rotates a container's log as Docker's json-file does (`max-size`, `max-file`). conmon
+ * runs with `--log-size-max`: before a write would pass that size it writes a new file at
+ * the log path and unlinks the old one. The engine keeps a hard link to the file conmon
+ * writes (`.hold`), so the finished file survives; when a new file appears, the hold
+ * becomes `.1` (older ones shift up, the oldest goes) and the new file is held in turn.
+ * Limit: should the engine's event loop be busy for longer than conmon takes to fill a
+ * whole file (a flood into a tiny max-size), that file is lost, as conmon unlinks it.
+ * (Asking conmon to reopen at max-size through its control fifo was tried: conmon 2.1.6
+ * then drops the output it holds in its write buffer.)
  */
 export class LogRotator {
   private readonly watches = new Map<string, FSWatcher>();
@@ -66,8 +51,6 @@ export class LogRotator {
     const rotation = rotationOf(hostConfigOf(c.record).LogConfig as LogConfig);
     if (!rotation) return;
     const name = basename(c.paths.log);
-    // The file a reopen was asked for: one request per file, or conmon would start several.
-    let requested: number | undefined;
     let busy = false;
     let again = false;
     const check = async (): Promise<void> => {
@@ -80,11 +63,6 @@ export class LogRotator {
         do {
           again = false;
           sync(c.paths.log, rotation.maxFile);
-          const now = statOf(c.paths.log);
-          if (now && now.size >= rotation.maxSize && requested !== now.ino) {
-            requested = now.ino;
-            requestReopen(c.paths.ctl);
-          }
         } while (again);
       } catch (err) {
         log.warn({ err, id: c.id }, 'log rotation failed');
@@ -117,25 +95,11 @@ export class LogRotator {
   }
 }
 
-function statOf(path: string): { ino: number; size: number } | undefined {
+function inode(path: string): number | undefined {
   try {
-    return statSync(path);
+    return statSync(path).ino;
   } catch {
     return undefined;
-  }
-}
-
-function inode(path: string): number | undefined {
-  return statOf(path)?.ino;
-}
-
-/** conmon's control fifo: `2 0 0` makes it start a new log file. */
-function requestReopen(ctl: string): void {
-  const fd = openSync(ctl, constants.O_WRONLY | constants.O_NONBLOCK);
-  try {
-    writeSync(fd, '2 0 0\n');
-  } finally {
-    closeSync(fd);
   }
 }
 
