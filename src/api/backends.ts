@@ -124,6 +124,8 @@ export interface ExecSession {
   done: Promise<void>;
   /** The client went away: the process keeps running. */
   detach(): void;
+  /** Resolves when the client typed the detach sequence (the stream then ends; the process runs on). */
+  detached?: Promise<void>;
 }
 
 /** /containers/{id}/exec and /exec/*. Errors are errdefs kinds. */

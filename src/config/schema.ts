@@ -13,6 +13,10 @@ export const DaemonConfigSchema = z.strictObject({
   'data-root': z.string().min(1).optional(),
   hosts: z.array(z.string().min(1)).optional(),
   'log-level': z.enum(['debug', 'info', 'warn', 'warning', 'error', 'fatal']).optional(),
+  /** Containers' default log driver; all three write conmon's k8s-file format. */
+  'log-driver': z.enum(['json-file', 'local', 'k8s-file']).optional(),
+  /** Default options of that driver (`max-size`, `max-file`, ...). */
+  'log-opts': z.record(z.string(), z.string()).optional(),
   'storage-driver': z.enum(['overlay', 'overlay2', 'fuse-overlayfs', 'vfs']).optional(),
   'registry-mirrors': z.array(z.url()).optional(),
   'insecure-registries': z.array(z.string().min(1)).optional(),

@@ -20,6 +20,8 @@ export interface ConmonOptions {
   conmonPidFile: string;
   /** k8s-file log path. */
   logPath: string;
+  /** `--log-size-max`: past this many bytes conmon writes a new file at `logPath`. */
+  logSizeMax?: number;
   /** The exit file `EXITDIR/ID` holds the exit code. */
   exitDir: string;
   socketDir: string;
@@ -68,6 +70,7 @@ export function conmonArgs(o: ConmonOptions): string[] {
     `--root=${o.runtimeRoot}`,
     '--log-level',
     o.logLevel ?? 'error',
+    ...(o.logSizeMax && !o.exec ? ['--log-size-max', String(o.logSizeMax)] : []),
     ...(o.stdin ? ['-i'] : []),
     ...(o.tty ? ['-t'] : []),
     ...(o.leaveStdinOpen ? ['--leave-stdin-open'] : []),

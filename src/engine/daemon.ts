@@ -123,6 +123,7 @@ export class Daemon implements Backends {
       bus: this.bus,
       images: { resolve: async (ref) => (await this.imagesModule).service.resolve(ref) },
       driverName: async () => (await this.storageDriver()).name,
+      logDefaults: () => ({ driver: this.daemonConfig['log-driver'], opts: this.daemonConfig['log-opts'] }),
     });
     this.containerFiles = new ContainerFiles({
       containers: this.containers,
@@ -152,6 +153,7 @@ export class Daemon implements Backends {
       layout: containersLayout(config.dataRoot, config.runtimeDir),
       bus: this.bus,
     });
+    this.containers.health.o.run = (c, cmd, timeoutMs) => this.exec.probe(c, cmd, timeoutMs);
     this.imagesModule.then(
       (m) => {
         m.imageUsers = (imageId) => this.containers.imageUsers(imageId);

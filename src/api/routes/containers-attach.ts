@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { type HijackContext, type HijackRouter, MULTIPLEXED_STREAM, RAW_STREAM } from '../hijack.js';
 import { encodeFrame, StreamType } from '../streams/multiplexed.js';
 import type { ContainersBackend } from './containers-backend.js';
@@ -26,32 +27,43 @@ async function attach(ctx: HijackContext, backend: ContainersBackend): Promise<v
     { stdout: true, stderr: true, follow: false, since: 0, until: 0, timestamps: false, tail: 0 },
     ctx.signal,
   );
+  // Output that arrives while the log is replayed waits for it (the attach validates first: 400 before the upgrade).
   const raw = tty || ctx.websocket;
-  const conn = ctx.start(raw ? RAW_STREAM : MULTIPLEXED_STREAM);
-  const send = (which: 'stdout' | 'stderr', data: Buffer) => {
-    if (conn.writableEnded || conn.destroyed) return;
+  let held: Array<['stdout' | 'stderr', Buffer]> | undefined = [];
+  let conn: Duplex | undefined;
+  const write = (which: 'stdout' | 'stderr', data: Buffer) => {
+    if (!conn || conn.writableEnded || conn.destroyed) return;
     conn.write(raw ? data : encodeFrame(which === 'stdout' ? StreamType.stdout : StreamType.stderr, data));
   };
+  const send = (which: 'stdout' | 'stderr', data: Buffer) => {
+    if (held) held.push([which, data]);
+    else write(which, data);
+  };
+  let ended = false;
+  const session = stream
+    ? backend.attach(
+        id,
+        { stdin: wantStdin, stdout: wantStdout, stderr: wantStderr, detachKeys: q.string('detachKeys') },
+        {
+          write: send,
+          end: () => {
+            ended = true;
+          },
+        },
+      ).session
+    : undefined;
+  conn = ctx.start(raw ? RAW_STREAM : MULTIPLEXED_STREAM);
   if (withLogs) {
     const { chunks } = backend.logs(
       id,
       { stdout: wantStdout, stderr: wantStderr, follow: false, since: 0, until: 0, timestamps: false },
       ctx.signal,
     );
-    for await (const chunk of chunks) send(chunk.stream, chunk.data);
+    for await (const chunk of chunks) write(chunk.stream, chunk.data);
   }
-  if (!stream) return;
-  let ended = false;
-  const { session } = backend.attach(
-    id,
-    { stdin: wantStdin, stdout: wantStdout, stderr: wantStderr },
-    {
-      write: send,
-      end: () => {
-        ended = true;
-      },
-    },
-  );
+  for (const [which, data] of held) write(which, data);
+  held = undefined;
+  if (!session) return;
   if (wantStdin) {
     conn.on('data', (chunk: Buffer) => session.writeStdin(chunk));
     conn.on('end', () => session.closeStdin());

@@ -56,7 +56,8 @@ export interface ContainersBackend {
   ): { tty: boolean; chunks: AsyncIterable<ContainerLogChunk> };
   attach(
     ref: string,
-    options: { stdin: boolean; stdout: boolean; stderr: boolean },
+    /** `detachKeys` in Docker's syntax (empty: ctrl-p,ctrl-q); invalid keys throw at once (400). */
+    options: { stdin: boolean; stdout: boolean; stderr: boolean; detachKeys?: string },
     sink: ContainerAttachSink,
   ): { tty: boolean; session: ContainerAttachSession };
 }

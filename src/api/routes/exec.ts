@@ -103,6 +103,9 @@ async function startExec(ctx: HijackContext, backend: ExecBackend): Promise<void
   }
   const onAbort = () => session.detach();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  await session.done.catch(() => undefined);
+  await Promise.race([
+    session.done.catch(() => undefined),
+    session.detached ?? new Promise<never>(() => undefined),
+  ]);
   ctx.signal.removeEventListener('abort', onAbort);
 }

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { connectSeqpacket, type SeqpacketConnection } from '../../drivers/seqpacket.js';
 import { Conflict } from '../../errdefs/index.js';
+import { attachDetachKeys, DetachKeyFilter } from './detach-keys.js';
 import type { LiveContainer } from './live-container.js';
 
 export interface AttachSink {
@@ -15,6 +16,8 @@ export interface AttachOptions {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
+  /** The detach sequence in Docker's syntax (empty or absent: ctrl-p,ctrl-q). */
+  detachKeys?: string;
 }
 
 export interface AttachSession {
@@ -51,6 +54,7 @@ async function connect(
  * is created (output is not replayed by conmon, so the connection must come first).
  */
 export function attachContainer(c: LiveContainer, options: AttachOptions, sink: AttachSink): AttachSession {
+  const keys = new DetachKeyFilter(attachDetachKeys(options.detachKeys));
   let conn: SeqpacketConnection | undefined;
   let pendingStdin: Buffer[] = [];
   let stdinClosed = false;
@@ -87,24 +91,29 @@ export function attachContainer(c: LiveContainer, options: AttachOptions, sink: 
     });
   } else ready = Promise.reject(new Conflict(`container ${c.id} is ${c.state.status}`));
   ready.catch(() => finish());
+  const detach = () => {
+    detached = true;
+    conn?.close();
+    resolveDone();
+  };
   return {
     ready,
     done,
-    writeStdin: (data) => {
-      if (!options.stdin || stdinClosed) return;
-      if (conn) conn.write(data);
-      else pendingStdin.push(data);
+    writeStdin: (chunk) => {
+      if (!options.stdin || stdinClosed || detached) return;
+      const { pass: data, detach: leave } = keys.push(chunk);
+      if (data.length > 0) {
+        if (conn) conn.write(data);
+        else pendingStdin.push(data);
+      }
+      if (leave) detach();
     },
     closeStdin: () => {
-      if (!options.stdin || stdinClosed) return;
+      if (!options.stdin || stdinClosed || detached) return;
       stdinClosed = true;
       conn?.end();
     },
-    detach: () => {
-      detached = true;
-      conn?.close();
-      resolveDone();
-    },
+    detach,
   };
 }
 

@@ -15,9 +15,12 @@ import {
   resizeTty,
 } from './attach.js';
 import { buildRecord } from './create-record.js';
+import { HealthMonitor } from './health-monitor.js';
 import type { ImageLookup } from './image-lookup.js';
 import { compileListFilter, type Filters } from './list-filter.js';
 import { type ExitInfo, LiveContainer } from './live-container.js';
+import type { LogDefaults } from './log-config.js';
+import { LogRotator } from './log-rotation.js';
 import { type LogChunk, type LogOptions, readLogs } from './logs.js';
 import { generateName, newContainerId, normalizeName } from './names.js';
 import { runtimeOf } from './oci-runtime.js';
@@ -47,6 +50,8 @@ export interface ContainerServiceOptions extends RuntimeContext {
   bus: EventBus;
   images: ImageLookup;
   driverName: () => Promise<string>;
+  /** daemon.json `log-driver` and `log-opts`. */
+  logDefaults?: () => LogDefaults;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -62,6 +67,11 @@ export class ContainerService {
     (id) => this.byId.get(id),
     (id) => this.start(id),
   );
+
+  /** Health checks: one probe loop per running container that has one (health-monitor.ts). */
+  readonly health = new HealthMonitor({ publish: (c, action) => this.publish(c, action) });
+  /** max-size / max-file rotation of running containers' logs (log-rotation.ts). */
+  private readonly logRotation = new LogRotator();
 
   constructor(private readonly o: ContainerServiceOptions) {}
 
@@ -131,6 +141,7 @@ export class ContainerService {
         id,
         name: fullName,
         driver: await this.o.driverName(),
+        ...(this.o.logDefaults ? { logDefaults: this.o.logDefaults() } : {}),
       });
       const c = new LiveContainer(record, initialState(), containerPaths(this.o.layout, id));
       await mkdir(c.paths.dir, { recursive: true });
@@ -168,6 +179,7 @@ export class ContainerService {
         throw new Conflict(`container ${c.id} is marked for removal and cannot be started`);
       let created: Awaited<ReturnType<typeof startContainer>>;
       try {
+        await this.logRotation.prepare(c);
         created = await span(log, 'start-container', { id: c.id.slice(0, 12) }, () =>
           startContainer({ ...this.o, peer: (r) => this.get(r) }, c),
         );
@@ -190,6 +202,8 @@ export class ContainerService {
         mounted: true,
         restartCount: byPolicy ? (c.state.restartCount ?? 0) : 0,
       };
+      this.health.begin(c, true);
+      this.logRotation.begin(c);
       await span(log, 'save-state', { id: c.id.slice(0, 12) }, () => c.saveState());
       this.publish(c, 'start');
       void created.exited.then(() => this.onExit(c));
@@ -202,7 +216,17 @@ export class ContainerService {
     const t = { id: c.id.slice(0, 12) };
     log.debug({ ...t, step: 'exited' }, 'span');
     const code = (await readExitCode(this.o.layout, c.id)) ?? 255;
-    c.state = { ...c.state, status: 'exited', exitCode: code, pid: 0, finishedAt: new Date().toISOString() };
+    this.health.end(c);
+    this.logRotation.end(c);
+    const health = c.state.health ? { ...c.state.health, Status: 'unhealthy' as const } : undefined;
+    c.state = {
+      ...c.state,
+      status: 'exited',
+      exitCode: code,
+      pid: 0,
+      finishedAt: new Date().toISOString(),
+      ...(health ? { health } : {}),
+    };
     await span(log, 'save-state', t, () =>
       c.saveState().catch((err: unknown) => log.warn({ err, id: c.id }, 'state write failed')),
     );
@@ -276,6 +300,8 @@ export class ContainerService {
   async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const c = this.get(ref);
     this.restarts.forget(c.id);
+    this.health.end(c);
+    this.logRotation.end(c);
     if (c.running) {
       if (!options.force)
         throw new Conflict(
@@ -453,6 +479,8 @@ export class ContainerService {
     const code = await readExitCode(this.o.layout, c.id);
     if (alive && code === undefined) {
       this.adopted.add(c.id);
+      this.health.begin(c, false);
+      this.logRotation.begin(c);
       // The exit may have landed between the read and the watch.
       if ((await readExitCode(this.o.layout, c.id)) !== undefined && this.adopted.delete(c.id))
         await this.onExit(c);
@@ -465,6 +493,8 @@ export class ContainerService {
   close(): void {
     this.exitWatcher?.close();
     this.restarts.close();
+    this.health.close();
+    this.logRotation.close();
   }
 }
 

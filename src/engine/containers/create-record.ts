@@ -2,7 +2,9 @@ import { InvalidParameter } from '../../errdefs/index.js';
 import type { ContainerCreateRequest, HostConfig } from '../../types/container-create.js';
 import { capabilitySet } from './capabilities.js';
 import { validateDeviceMapping } from './devices.js';
+import { mergeHealthcheck, validateHealthcheck } from './healthcheck.js';
 import { type ContainerImage, imageRuntimeConfig } from './image-lookup.js';
+import { type LogDefaults, resolveLogConfig } from './log-config.js';
 import { validateNamespaceModes } from './namespace-modes.js';
 import type { ContainerRecord, RecordConfig } from './record.js';
 import { parseRestartPolicy } from './restart-policy.js';
@@ -81,15 +83,9 @@ function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
   if (hc.UsernsMode)
     throw new InvalidParameter(`UsernsMode "${hc.UsernsMode}" is not supported by rootlessd`);
   for (const d of hc.Devices ?? []) validateDeviceMapping(d);
-  const logType = hc.LogConfig?.Type;
-  if (logType && logType !== 'json-file' && logType !== 'k8s-file' && logType !== 'local')
-    throw new InvalidParameter(`logging driver "${logType}" is not supported by rootlessd`);
   const net = hc.NetworkMode ?? '';
   if (net === 'container:')
     throw new InvalidParameter('container mode networking requires a container id or name');
-  if (req.Healthcheck && Object.keys(req.Healthcheck).length > 0) {
-    // Accepted and stored; health checks are not run yet (see Warnings).
-  }
 }
 
 export interface NewRecord {
@@ -101,18 +97,19 @@ export interface NewRecord {
 export function buildRecord(
   req: ContainerCreateRequest,
   image: ContainerImage,
-  ids: { id: string; name: string; driver: string },
+  ids: { id: string; name: string; driver: string; logDefaults?: LogDefaults },
 ): NewRecord {
   const hc: HostConfig = { ...(req.HostConfig ?? {}) };
   rejectUnsupported(req, hc);
+  const logConfig = resolveLogConfig(hc.LogConfig, ids.logDefaults);
   capabilitySet({ privileged: hc.Privileged, capAdd: hc.CapAdd, capDrop: hc.CapDrop });
   const ic = imageRuntimeConfig(image);
   const warnings = limitWarnings(hc);
   const restartPolicy = parseRestartPolicy(hc.RestartPolicy);
   if (hc.AutoRemove && restartPolicy.name !== 'no')
     throw new InvalidParameter(`Conflicting options: cannot specify both --restart and --rm`);
-  if (req.Healthcheck && Object.keys(req.Healthcheck).length > 0)
-    warnings.push('Health checks are stored but not run yet by rootlessd.');
+  validateHealthcheck(req.Healthcheck ?? undefined);
+  const healthcheck = mergeHealthcheck(req.Healthcheck, ic.Healthcheck);
 
   const ownEntrypoint = list(req.Entrypoint);
   const ownCmd = list(req.Cmd);
@@ -147,6 +144,7 @@ export function buildRecord(
     WorkingDir: req.WorkingDir || ic.WorkingDir || '',
     Labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
     StopSignal: req.StopSignal || ic.StopSignal || undefined,
+    Healthcheck: healthcheck as Record<string, unknown> | undefined,
   };
   delete (config as Record<string, unknown>).HostConfig;
   delete (config as Record<string, unknown>).NetworkingConfig;
@@ -154,7 +152,7 @@ export function buildRecord(
     ...hc,
     NetworkMode: !hc.NetworkMode || hc.NetworkMode === 'default' ? 'bridge' : hc.NetworkMode,
     RestartPolicy: hc.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
-    LogConfig: { Type: 'k8s-file', Config: {} },
+    LogConfig: { ...logConfig },
     ShmSize: hc.ShmSize || 64 * 1024 * 1024,
   };
   const record: ContainerRecord = {

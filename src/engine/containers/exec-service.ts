@@ -15,7 +15,9 @@ import { Conflict, InvalidParameter, NotFound } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { ContainerService } from './container-service.js';
+import { DetachKeyFilter, execDetachKeys } from './detach-keys.js';
 import { execProcessSpec } from './exec-spec.js';
+import { goDuration, MAX_OUTPUT_BYTES } from './healthcheck.js';
 import type { LiveContainer } from './live-container.js';
 import { runtimeOf } from './oci-runtime.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
@@ -29,6 +31,14 @@ export function runtimeMessage(text: string): string {
   const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
   if (m?.[1]) return m[1].replace(/\\(.)/g, '$1');
   return runcWording(text.replace(/^conmon exec: /, '').trim());
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 async function readExitFile(path: string): Promise<number | undefined> {
@@ -93,6 +103,7 @@ export class ExecService implements ExecBackend {
   async create(containerRef: string, config: ExecCreateConfig): Promise<{ Id: string }> {
     const c = this.running(containerRef);
     if (config.Cmd.length === 0) throw new InvalidParameter('No exec command specified');
+    execDetachKeys(config.DetachKeys);
     this.forgetGone();
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, {
@@ -167,6 +178,12 @@ export class ExecService implements ExecBackend {
     let conn: SeqpacketConnection | undefined;
     let pending: Buffer[] = [];
     let stdinClosed = false;
+    let detached = false;
+    const keys = new DetachKeyFilter(execDetachKeys(e.config.DetachKeys));
+    let resolveDetached: () => void = () => undefined;
+    const detachedByKeys = new Promise<void>((r) => {
+      resolveDetached = r;
+    });
     const connectAttach = async () => {
       const connection = await connectSeqpacket(join(e.dir, 'attach'));
       conn = connection;
@@ -207,18 +224,83 @@ export class ExecService implements ExecBackend {
       stdin,
       tty: e.config.Tty,
       done,
-      writeStdin: (data) => {
-        if (!stdin || stdinClosed) return;
-        if (conn) conn.write(data);
-        else pending.push(data);
+      writeStdin: (chunk) => {
+        if (!stdin || stdinClosed || detached) return;
+        const { pass: data, detach } = keys.push(chunk);
+        if (data.length > 0) {
+          if (conn) conn.write(data);
+          else pending.push(data);
+        }
+        if (detach) {
+          detached = true;
+          conn?.close();
+          resolveDetached();
+        }
       },
       closeStdin: () => {
-        if (!stdin || stdinClosed) return;
+        if (!stdin || stdinClosed || detached) return;
         stdinClosed = true;
         conn?.end();
       },
       detach: () => conn?.close(),
+      detached: detachedByKeys,
     };
+  }
+
+  /**
+   * Runs a health probe as an exec (Docker does the same: exec events included) and
+   * collects stdout and stderr together. Past `timeoutMs` the process is killed and the
+   * result is Docker's: exit code -1, "Health check exceeded timeout (…)".
+   */
+  async probe(
+    c: LiveContainer,
+    cmd: string[],
+    timeoutMs: number,
+  ): Promise<{ exitCode: number; output: string }> {
+    const { Id } = await this.create(c.id, {
+      Cmd: cmd,
+      Env: [],
+      WorkingDir: '',
+      User: '',
+      Tty: false,
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Privileged: false,
+      DetachKeys: '',
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const session = this.start(
+      Id,
+      { detach: false },
+      {
+        write: (_stream, data) => {
+          if (size > MAX_OUTPUT_BYTES) return;
+          chunks.push(data);
+          size += data.length;
+        },
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([session.done.then(() => 'done' as const), timedOut]);
+      if (outcome === 'timeout') {
+        const pid = this.execs.get(Id)?.pid ?? 0;
+        if (pid > 0) killQuietly(pid);
+        return { exitCode: -1, output: `Health check exceeded timeout (${goDuration(timeoutMs)})` };
+      }
+      return { exitCode: this.execs.get(Id)?.exitCode ?? -1, output: Buffer.concat(chunks).toString() };
+    } catch {
+      return { exitCode: this.execs.get(Id)?.exitCode ?? -1, output: Buffer.concat(chunks).toString() };
+    } finally {
+      clearTimeout(timer);
+      // Probes are not kept for /exec/{id}/json once ended (one a second would pile up).
+      void session.done.finally(() => this.execs.delete(Id)).catch(() => undefined);
+    }
   }
 
   /** Writes the process spec and has conmon run `runc exec`; resolves with the exit promise. */

@@ -20,6 +20,7 @@ const KNOWN = new Set([
   'expose',
   'is-task',
 ]);
+const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none']);
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
 
 function labelMatch(labels: Record<string, string>, want: string): boolean {
@@ -69,6 +70,8 @@ export function compileListFilter(
   });
   const publish = new Set((filters.publish ?? []).flatMap(parsePortFilter));
   const expose = new Set((filters.expose ?? []).flatMap(parsePortFilter));
+  for (const h of filters.health ?? [])
+    if (!HEALTH.has(h)) throw new InvalidParameter(`Unrecognised filter value for health: ${h}`);
   const before = filters.before?.[0] ? resolve(filters.before[0]) : undefined;
   const since = filters.since?.[0] ? resolve(filters.since[0]) : undefined;
   return (c) => {
@@ -100,7 +103,7 @@ export function compileListFilter(
       const exposed = Object.keys(configOf(c.record).ExposedPorts ?? {});
       if (!exposed.some((p) => expose.has(p.includes('/') ? p : `${p}/tcp`))) return false;
     }
-    if (f.health?.length && !f.health.includes('none')) return false;
+    if (f.health?.length && !f.health.includes(c.state.health?.Status ?? 'none')) return false;
     if (f['is-task']?.length && f['is-task'].includes('true')) return false;
     return true;
   };

@@ -1,5 +1,7 @@
 import { watch } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { logChain } from './log-rotation.js';
 
 export interface LogChunk {
   stream: 'stdout' | 'stderr';
@@ -56,18 +58,30 @@ export async function* readLogs(
   done: Promise<unknown> | undefined,
   signal: AbortSignal,
 ): AsyncGenerator<LogChunk> {
+  // Rotated files first, oldest first (`log.N` … `log.1`), then the live one.
+  const chain = logChain(path);
+  const live = chain.pop();
+  if (!live) return;
+  const older = chain.map((f) => f.path);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, 'r');
+    handle = await open(live.path, 'r');
   } catch {
     return;
   }
+  let currentIno = (await handle.stat()).ino;
   let ended = false;
   void done?.then(() => {
     ended = true;
   });
   let wake: () => void = () => undefined;
-  const watcher = options.follow ? watch(path, () => wake()) : undefined;
+  // The folder, not the file: conmon's next file after a rotation must wake the reader too.
+  const name = basename(path);
+  const watcher = options.follow
+    ? watch(dirname(path), (_e, file) => {
+        if (file?.startsWith(name)) wake();
+      })
+    : undefined;
   watcher?.on('error', () => undefined);
   const onAbort = () => wake();
   signal.addEventListener('abort', onAbort);
@@ -109,6 +123,9 @@ export async function* readLogs(
       rest = cut < 0 ? all : all.slice(cut + 1);
       return cut < 0 ? [] : collect(all.slice(0, cut));
     };
+    let oldText = '';
+    for (const p of older) oldText += await readFile(p, 'utf8').catch(() => '');
+    rest = oldText;
     let first = await readMore();
     if (options.tail !== undefined) first = options.tail <= 0 ? [] : first.slice(-options.tail);
     for (const chunk of first) yield chunk;
@@ -118,6 +135,21 @@ export async function* readLogs(
       for (const chunk of more) yield chunk;
       if (wasEnded || signal.aborted) break;
       if (more.length > 0) continue;
+      // Rotated (log-rotation.ts): finish this file, then go on with the one after it.
+      const files = logChain(path);
+      if (files.length > 0 && files.at(-1)?.ino !== currentIno) {
+        for (const chunk of await readMore()) yield chunk;
+        const at = files.findIndex((f) => f.ino === currentIno);
+        const nextFile = at >= 0 ? files[at + 1] : files[0];
+        const next = nextFile ? await open(nextFile.path, 'r').catch(() => undefined) : undefined;
+        if (next) {
+          await handle.close();
+          handle = next;
+          currentIno = (await handle.stat()).ino;
+          position = 0;
+          continue;
+        }
+      }
       await new Promise<void>((resolve) => {
         wake = resolve;
         void done?.then(() => resolve());

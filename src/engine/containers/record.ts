@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ContainerCreateRequest, HostConfig } from '../../types/container-create.js';
+import { HealthStateSchema } from './healthcheck.js';
 
 export type ContainerStatus =
   | 'created'
@@ -25,6 +26,8 @@ export const ContainerStateSchema = z.object({
   restartCount: z.number().int().optional(),
   /** The rootfs is mounted (cleanup still owed). */
   mounted: z.boolean().optional(),
+  /** Docker's State.Health, present once a container with a health check started. */
+  health: HealthStateSchema.optional(),
 });
 export type ContainerState = z.infer<typeof ContainerStateSchema>;
 

@@ -13,6 +13,7 @@ import { resolveUser } from './container-user.js';
 import { deviceMounts } from './devices.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { LiveContainer } from './live-container.js';
+import { logSizeMax } from './log-rotation.js';
 import { type NamespaceModes, type PeerProcess, resolveNamespaceModes } from './namespace-modes.js';
 import { newRuntime, runtimeOf } from './oci-runtime.js';
 import { buildSpec, type NetworkPlacement } from './oci-spec.js';
@@ -189,6 +190,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
         pidFile: c.paths.pidFile,
         conmonPidFile: c.paths.conmonPid,
         logPath: c.paths.log,
+        ...(logSizeMax(c) ? { logSizeMax: logSizeMax(c) } : {}),
         exitDir: folders.exitDir,
         socketDir: folders.socketDir,
         stdin: Boolean(config.OpenStdin),

@@ -1,4 +1,5 @@
 import type { ContainerInspect, ContainerSummary, MountPoint } from '../../types/container-inspect.js';
+import { healthWords } from './healthcheck.js';
 import type { LiveContainer } from './live-container.js';
 import { configOf, hostConfigOf } from './record.js';
 
@@ -48,7 +49,7 @@ export function humanStatus(c: LiveContainer, now = Date.now()): string {
   const ago = (iso: string) => humanDuration((now - Date.parse(iso)) / 1000);
   switch (s.status) {
     case 'running':
-      return `Up ${ago(s.startedAt)}`;
+      return s.health ? `Up ${ago(s.startedAt)} (${healthWords(s.health)})` : `Up ${ago(s.startedAt)}`;
     case 'paused':
       return `Up ${ago(s.startedAt)} (Paused)`;
     case 'exited':
@@ -98,6 +99,7 @@ export function inspectView(c: LiveContainer): ContainerInspect {
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
+      ...(s.health && configOf(c.record).Healthcheck ? { Health: s.health } : {}),
     },
     Image: c.record.imageId,
     ResolvConfPath: c.paths.resolvConf,
