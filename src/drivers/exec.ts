@@ -1,4 +1,3 @@
-import { type ChildProcess, type StdioOptions, spawn as spawnChild } from 'node:child_process';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { type ErrorOptions, Internal } from '../errdefs/index.js';
 import { moduleLogger } from '../log/index.js';
@@ -51,11 +50,8 @@ export function commandLine(file: string, args: readonly string[]): string {
 
 /**
  * Runs a program to completion and returns its output. Arguments are an array, never a
- * shell string. A non-zero exit throws CommandFailed carrying the stderr tail.
- *
- * Built on node:child_process directly rather than execa: a container run spawns about ten
- * short programs (mount, ip, runc…), and execa's per-call set-up costs about 1.5 ms of CPU
- * each (PLATFORM.md: spawn 1.2 ms, execa 2.6 ms).
+ * shell string. A non-zero exit throws CommandFailed carrying the stderr tail. Each run's
+ * duration is logged at debug (a container run spawns several short programs).
  */
 export async function run(
   file: string,
@@ -65,84 +61,31 @@ export async function run(
   const line = commandLine(file, args);
   log.debug({ cmd: line }, 'run');
   const t0 = performance.now();
-  const result = await runChild(file, args, options);
+  const result = await execa(file, args, {
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    cancelSignal: options.signal,
+    env: options.env,
+    extendEnv: options.extendEnv ?? true,
+    cwd: options.cwd,
+    input: options.input,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    reject: false,
+    stripFinalNewline: false,
+  });
   log.debug({ cmd: line, ms: Math.round(performance.now() - t0), exitCode: result.exitCode }, 'ran');
-  if (result.exitCode !== 0 || result.signal || result.error) {
+  if (result.failed) {
     throw new CommandFailed(
       line,
       result.exitCode,
-      tail(result.stderr || result.why || result.error?.message || ''),
+      tail(
+        String(result.stderr ?? '') ||
+          (result.isCanceled ? 'cancelled' : result.timedOut ? 'timed out' : '') ||
+          String(result.shortMessage ?? ''),
+      ),
       result.signal,
     );
   }
-  return { stdout: result.stdout, stderr: result.stderr, exitCode: 0 };
-}
-
-interface ChildOutcome {
-  stdout: string;
-  stderr: string;
-  exitCode: number | undefined;
-  signal: string | undefined;
-  error?: Error;
-  /** Why the program was stopped: timed out or cancelled. */
-  why?: string;
-}
-
-function runChild(file: string, args: readonly string[], options: RunOptions): Promise<ChildOutcome> {
-  return new Promise((resolve) => {
-    const env =
-      options.extendEnv === false
-        ? { ...options.env }
-        : options.env
-          ? { ...process.env, ...options.env }
-          : undefined;
-    let why: string | undefined;
-    let child: ReturnType<typeof spawnChild>;
-    try {
-      child = spawnChild(file, [...args], {
-        cwd: options.cwd,
-        env: env as NodeJS.ProcessEnv | undefined,
-        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      });
-    } catch (err) {
-      resolve({ stdout: '', stderr: '', exitCode: undefined, signal: undefined, error: err as Error });
-      return;
-    }
-    const out: Buffer[] = [];
-    const errOut: Buffer[] = [];
-    child.stdout?.on('data', (d: Buffer) => out.push(d));
-    child.stderr?.on('data', (d: Buffer) => errOut.push(d));
-    const timer = setTimeout(() => {
-      why = 'timed out';
-      child.kill('SIGTERM');
-    }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const onAbort = () => {
-      why = 'cancelled';
-      child.kill('SIGTERM');
-    };
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-    let spawnError: Error | undefined;
-    child.on('error', (err) => {
-      spawnError = err;
-    });
-    if (options.input !== undefined && child.stdin) {
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(options.input);
-    }
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      resolve({
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(errOut).toString(),
-        exitCode: spawnError ? undefined : (code ?? undefined),
-        signal: signal ?? undefined,
-        ...(spawnError ? { error: spawnError } : {}),
-        ...(why ? { why } : {}),
-      });
-    });
-  });
+  return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 0 };
 }
 
 export interface SpawnOptions extends Omit<Options, 'timeout' | 'reject'> {
@@ -173,25 +116,27 @@ export async function probe(
 }
 
 export interface SpawnPipesOptions {
-  /** stdio as node:child_process takes it (extra pipes for conmon's sync/start/attach fds). */
-  stdio: StdioOptions;
+  /** stdio with extra pipes (conmon's sync/start/attach fds). */
+  stdio: Options['stdio'];
   /** Added to the engine's environment. */
   env?: Record<string, string>;
   signal?: AbortSignal;
 }
 
 /**
- * Starts a program with extra pipes and no output buffering, straight on node:child_process
- * (conmon, once per container start and per exec: execa's set-up is CPU on that path). The
- * child is not killed when the engine exits. A spawn failure surfaces as the child's
- * `error` event and a `close` with no exit code.
+ * Starts a program with extra pipes and no output buffering (conmon, once per container
+ * start and per exec). The child is not killed when the engine exits. A spawn failure
+ * surfaces as the child's `error` event and a `close` with no exit code.
  */
-export function spawnPipes(file: string, args: readonly string[], options: SpawnPipesOptions): ChildProcess {
+export function spawnPipes(file: string, args: readonly string[], options: SpawnPipesOptions): ResultPromise {
   log.debug({ cmd: commandLine(file, args) }, 'spawn');
-  const child = spawnChild(file, [...args], {
+  const child = execa(file, args, {
     stdio: options.stdio,
-    env: options.env ? { ...process.env, ...options.env } : process.env,
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.signal ? { cancelSignal: options.signal } : {}),
+    buffer: false,
+    cleanup: false,
+    reject: false,
   });
   child.on('error', (err) => log.debug({ err, file }, 'spawn failed'));
   return child;
