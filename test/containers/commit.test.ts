@@ -234,6 +234,8 @@ describe('docker commit', () => {
       String(until),
       '--filter',
       'event=commit',
+      '--filter',
+      'container=commit-ev',
       '--format',
       '{{.Type}} {{.Actor.Attributes.name}} {{.Actor.Attributes.imageID}} {{.Actor.Attributes.imageRef}} {{.Actor.Attributes.comment}}',
     ]);

@@ -79,3 +79,26 @@ describe('blob downloads survive a broken connection', () => {
     assert.deepEqual(await store.list(), []);
   });
 });
+
+describe('parallel operations on a loopback registry (https first, then http)', () => {
+  let registry: Registry;
+  before(async () => {
+    registry = await startRegistry();
+  });
+  after(async () => {
+    await registry?.stop();
+    await closeDispatchers();
+  });
+
+  test('all fall back to http together, none gives up with the https error', async () => {
+    const client = new RegistryClient();
+    const repo = client.repository(parseNormalizedNamed(`${registry.host}/parallel/blob`), { push: true });
+    const blobs = [1, 2, 3, 4].map((n) => Buffer.from(`blob ${n}`));
+    await Promise.all(blobs.map((b) => repo.uploadBlob({ digest: sha256Of(b), size: b.length }, b)));
+    const stats = await Promise.all(blobs.map((b) => repo.statBlob(sha256Of(b))));
+    assert.deepEqual(
+      stats.map((s) => s?.size),
+      blobs.map((b) => b.length),
+    );
+  });
+});

@@ -131,19 +131,22 @@ export class RegistryRepository implements RegistryChannel {
   /** Runs an operation on the current endpoint, moving to the next one where Docker would. */
   private async withFallback<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (;;) {
+      // Several operations may run at once (parallel layer pushes): each moves on from the
+      // endpoint it used, never past one another operation already moved to.
+      const at = this.current;
       const ep = this.endpoint;
       try {
         const result = await fn();
-        if (this.current > 0 && !ep.mirror) this.options.memory?.set(this.ref.domain, ep.url);
+        if (at > 0 && !ep.mirror) this.options.memory?.set(this.ref.domain, ep.url);
         return result;
       } catch (err) {
-        const more = this.current + 1 < this.endpoints.length;
+        const more = at + 1 < this.endpoints.length;
         const fallback = more && !(err instanceof Cancelled) && (ep.mirror || isNetworkError(err));
         if (!fallback) throw err;
         const fields = { endpoint: ep.url, what, err: (err as Error).message };
         if (ep.mirror) log.info(fields, 'mirror failed, trying the next endpoint');
         else log.debug(fields, 'trying the next endpoint');
-        this.current++;
+        if (this.current === at) this.current = at + 1;
       }
     }
   }
