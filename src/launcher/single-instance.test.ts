@@ -9,6 +9,8 @@ test('launcher and engine command lines are told apart', () => {
   assert.ok(!looksLikeLauncher(['/usr/bin/node', '--enable-source-maps', '/app/dist/cli/engine.js']));
   assert.ok(!looksLikeLauncher(['sleep', '100']));
   assert.ok(looksLikeEngine(['/usr/bin/node', '--enable-source-maps', '/app/dist/cli/engine.js']));
+  assert.ok(looksLikeEngine(['/usr/bin/node', '--max-semi-space-size=1', '/app/dist/cli/engine.bundle.mjs']));
+  assert.ok(!looksLikeEngine(['/usr/bin/node', '/app/dist/cli/main.js']));
 });
 
 test('socketInodes finds the inode of a bound path in /proc/net/unix', () => {

@@ -16,7 +16,7 @@ export function looksLikeLauncher(argv: readonly string[]): boolean {
 }
 
 export function looksLikeEngine(argv: readonly string[]): boolean {
-  return argv.some((a) => /(^|\/)cli\/engine\.[jt]s$/.test(a));
+  return argv.some((a) => /(^|\/)cli\/engine(\.bundle\.mjs|\.[jt]s)$/.test(a));
 }
 
 export interface InstanceFiles {
