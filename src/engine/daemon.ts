@@ -22,6 +22,7 @@ import { compileEventFilter } from './events/filter.js';
 import { parseEventTimestamp } from './events/timestamp.js';
 import { commitImage } from './images/commit.js';
 import { familiarReference } from './images/image-service.js';
+import { imageSize } from './images/image-views.js';
 import { ImagesModule } from './images/images-module.js';
 import { lazyImagesBackend, snapshotterDriver } from './images/lazy-backend.js';
 import { imageTransferBackend, registryAuthBackend } from './images/transfer-backend.js';
@@ -121,7 +122,13 @@ export class Daemon implements Backends {
       singleId: config.idMap.mode === 'single',
       defaultDns: config.slirp?.dns ?? '10.0.2.3',
       bus: this.bus,
-      images: { resolve: async (ref) => (await this.imagesModule).service.resolve(ref) },
+      images: {
+        resolve: async (ref) => (await this.imagesModule).service.resolve(ref),
+        size: async (id) => {
+          const m = await this.imagesModule;
+          return imageSize(m.snapshotter, await m.service.configOf(id));
+        },
+      },
       driverName: async () => (await this.storageDriver()).name,
       logDefaults: () => ({ driver: this.daemonConfig['log-driver'], opts: this.daemonConfig['log-opts'] }),
     });
@@ -186,7 +193,7 @@ export class Daemon implements Backends {
           {
             layersSize: async () => (await (await this.imagesModule).dataUsage()).layersSize,
             images: async () => (await (await this.imagesModule).dataUsage()).images,
-            containers: async () => [],
+            containers: async () => this.containers.list({ all: true, filters: {}, size: true }),
             volumes: () => this.volumes.usage(),
             buildCache: async () => [],
           },

@@ -211,3 +211,21 @@ describe('attach over WebSocket', () => {
     await dockerOk(d, ['rm', '-f', 'wscat']);
   });
 });
+
+describe('sizes', () => {
+  test('ps --size, inspect --size and system df count the writable layer', async () => {
+    await dockerOk(d, ['run', '--name', 'sized', ...NET, bb, 'sh', '-c', 'head -c 300000 /dev/zero > /big']);
+    const ps = await dockerOk(d, ['ps', '-a', '--size', '--filter', 'name=sized', '--format', '{{.Size}}']);
+    // Docker's column: "300kB (virtual 1.23MB)".
+    assert.match(ps.trim(), /^3\d\dkB \(virtual [\d.]+MB\)$/);
+    const [view] = JSON.parse(await dockerOk(d, ['inspect', '--size', 'sized'])) as Array<{
+      SizeRw: number;
+      SizeRootFs: number;
+    }>;
+    assert.ok(view && view.SizeRw >= 300_000 && view.SizeRw < 400_000, `SizeRw ${view?.SizeRw}`);
+    assert.ok(view && view.SizeRootFs > view.SizeRw);
+    const df = await dockerOk(d, ['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Size}}']);
+    assert.match(df, /^Containers [1-9]\d* 3\d\d(\.\d+)?kB$/m);
+    await dockerOk(d, ['rm', 'sized']);
+  });
+});

@@ -34,8 +34,16 @@ export interface ContainerAttachSession {
 /** What /containers/* needs from the engine. Errors are errdefs kinds. */
 export interface ContainersBackend {
   create(req: ContainerCreateRequest, name: string | undefined): Promise<ContainerCreateResponse>;
-  list(options: { all: boolean; limit?: number; filters: Filters }): ContainerSummary[];
+  list(options: {
+    all: boolean;
+    limit?: number;
+    filters: Filters;
+    /** `size=1`: SizeRw and SizeRootFs computed (a walk of each writable layer). */
+    size?: boolean;
+  }): ContainerSummary[] | Promise<ContainerSummary[]>;
   inspect(ref: string): ContainerInspect;
+  /** `GET /containers/{id}/json?size=1`: SizeRw and SizeRootFs. */
+  sizes?(ref: string): Promise<{ SizeRw: number; SizeRootFs: number }>;
   start(ref: string): Promise<void>;
   stop(ref: string, options: { timeout?: number; signal?: string }): Promise<void>;
   restart(ref: string, options: { timeout?: number; signal?: string }): Promise<void>;

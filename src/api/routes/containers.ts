@@ -55,19 +55,26 @@ export function containersRoutes(backend: ContainersBackend): Hono<ApiEnv> {
     return c.json(result, 201);
   });
 
-  r.get('/containers/json', (c) => {
+  r.get('/containers/json', async (c) => {
     const query = DockerQuery.fromUrl(c.req.url);
     const limit = query.int('limit');
     return c.json(
-      backend.list({
+      await backend.list({
         all: query.bool('all'),
         limit: limit !== undefined && limit > 0 ? limit : undefined,
         filters: query.filters(),
+        size: query.bool('size'),
       }),
     );
   });
 
-  r.get('/containers/:id/json', (c) => c.json(backend.inspect(c.req.param('id'))));
+  r.get('/containers/:id/json', async (c) => {
+    const id = c.req.param('id');
+    const view = backend.inspect(id);
+    const query = DockerQuery.fromUrl(c.req.url);
+    if (query.bool('size') && backend.sizes) return c.json({ ...view, ...(await backend.sizes(id)) });
+    return c.json(view);
+  });
 
   r.post('/containers/:id/start', async (c) => {
     await backend.start(c.req.param('id'));

@@ -358,6 +358,28 @@ export class ContainerService {
 
   // ---- views ----
 
+  /**
+   * `size=1` on list and inspect: `SizeRw` is what the writable layer holds (its upper dir,
+   * hard links once), `SizeRootFs` that plus the image's layers, as Docker counts them.
+   */
+  sizes(ref: string): Promise<{ SizeRw: number; SizeRootFs: number }> {
+    return this.sizesOf(this.get(ref));
+  }
+
+  private async sizesOf(c: LiveContainer): Promise<{ SizeRw: number; SizeRootFs: number }> {
+    const snapshotter = await this.o.snapshotter();
+    const rw = await snapshotter
+      .usage(snapshotKey(c.id))
+      .then((u) => u.size)
+      .catch(() => 0);
+    const image = (await this.o.images.size?.(c.record.imageId).catch(() => 0)) ?? 0;
+    return { SizeRw: rw, SizeRootFs: rw + image };
+  }
+
+  private async withSizes<T extends object>(views: Array<{ c: LiveContainer; view: T }>): Promise<T[]> {
+    return Promise.all(views.map(async ({ c, view }) => ({ ...view, ...(await this.sizesOf(c)) })));
+  }
+
   inspect(ref: string): ContainerInspect {
     const c = this.get(ref);
     const view = inspectView(c);
@@ -366,7 +388,12 @@ export class ContainerService {
     return view;
   }
 
-  list(options: { all: boolean; limit?: number; filters: Filters }): ContainerSummary[] {
+  list(options: {
+    all: boolean;
+    limit?: number;
+    filters: Filters;
+    size?: boolean;
+  }): ContainerSummary[] | Promise<ContainerSummary[]> {
     const match = compileListFilter(
       options.filters,
       (r) => this.get(r),
@@ -385,15 +412,16 @@ export class ContainerService {
     all = all.filter(match);
     if (options.limit !== undefined && options.limit > 0) all = all.slice(0, options.limit);
     const net = this.o.networking;
-    return all.map((c) => {
+    const views = all.map((c) => {
       const view = summaryView(c);
       if (this.o.volumes) view.Mounts = this.o.volumes.mountPoints(c.id);
       if (net) {
         view.Ports = net.ports(c);
         view.NetworkSettings = { Networks: { ...net.settings(c).Networks } };
       }
-      return view;
+      return { c, view };
     });
+    return options.size ? this.withSizes(views) : views.map((v) => v.view);
   }
 
   // ---- streams ----

@@ -11,6 +11,8 @@ export interface ContainerImage {
 /** Resolves a name or id to a local image; throws NotFound (`No such image: X`). */
 export interface ImageLookup {
   resolve(nameOrId: string): Promise<ContainerImage>;
+  /** The image's size on disk (its layers), for `SizeRootFs`; 0 when it is gone. */
+  size?(imageId: string): Promise<number>;
 }
 
 export interface ImageRuntimeConfig {
