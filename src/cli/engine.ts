@@ -91,7 +91,8 @@ async function main(): Promise<void> {
     for (const server of servers) {
       server.close(() => {
         open -= 1;
-        if (open === 0) process.exit(0);
+        // Clean-ups of auto-removed containers (mounts, runtime state) finish first.
+        if (open === 0) void daemon.containers.settled().finally(() => process.exit(0));
       });
       server.closeIdleConnections();
     }

@@ -232,10 +232,57 @@ export class ContainerService {
     );
     this.publish(c, 'die', { exitCode: String(code) });
     c.notifyExit({ exitCode: code });
+    if (hostConfigOf(c.record).AutoRemove) {
+      await this.autoRemove(c);
+      return;
+    }
     await span(log, 'cleanup-runtime', t, () => cleanupRuntime(this.o, c));
     await span(log, 'save-state', t, () => c.saveState().catch(() => undefined));
-    if (hostConfigOf(c.record).AutoRemove) await this.remove(c.id, { force: true }).catch(() => undefined);
-    else this.restarts.onExit(c);
+    this.restarts.onExit(c);
+  }
+
+  /**
+   * `--rm`: what a client can observe goes first (the name, network endpoints, volumes, the
+   * record), then `destroy` and `removed`; the runtime's state, the rootfs mount and the
+   * writable layer are cleared right after, off the client's path (spawned programs: about
+   * 50 ms here). close() waits for those.
+   */
+  private async autoRemove(c: LiveContainer): Promise<void> {
+    const t = { id: c.id.slice(0, 12) };
+    this.restarts.forget(c.id);
+    await c
+      .locked(async () => {
+        if (c.removed) return;
+        c.state.status = 'removing';
+        this.byId.delete(c.id);
+        this.byName.delete(c.record.name);
+        c.removed = true;
+        if (c.state.mounted) this.o.volumes?.unmounted(c.id);
+        await span(log, 'net-forget', t, async () => this.o.networking?.forget(c.id));
+        await span(log, 'volumes-detach', t, async () => this.o.volumes?.detach(c.id, false));
+        await span(log, 'rm-dirs', t, () => rm(c.paths.dir, { recursive: true, force: true }));
+        this.publish(c, 'destroy');
+        c.notifyRemoved();
+      })
+      .catch((err: unknown) => log.warn({ err, id: c.id }, 'auto-removal failed'));
+    const cleanup: Promise<void> = (async () => {
+      await span(log, 'cleanup-runtime', t, () => cleanupRuntime(this.o, c));
+      const snapshotter = await this.o.snapshotter();
+      await span(log, 'snapshot-remove', t, () => snapshotter.remove(snapshotKey(c.id)));
+      await rm(c.paths.bundle, { recursive: true, force: true });
+      await rm(`${runtimeFolders(this.o.layout).exitDir}/${c.id}`, { force: true });
+    })()
+      .catch((err: unknown) => log.warn({ err, id: c.id }, 'clean-up after auto-removal failed'))
+      .finally(() => this.cleanups.delete(cleanup));
+    this.cleanups.add(cleanup);
+  }
+
+  /** Clean-ups of auto-removed containers still running (close() waits for them). */
+  private readonly cleanups = new Set<Promise<void>>();
+
+  /** Resolves when the clean-ups of auto-removed containers are done. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.cleanups]);
   }
 
   async kill(ref: string, signalName?: string): Promise<void> {
