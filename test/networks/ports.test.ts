@@ -119,6 +119,11 @@ describe('published ports keep the client address', () => {
       `http://127.0.0.1:${port}/cgi-bin/peer`,
     ]);
     assert.match(local, /peer=\[?(::ffff:)?172\.17\.0\.1\b/);
+    // Published without an address: on :: too, as Docker does (where the host has IPv6).
+    const v6 = await runChecked('curl', ['-s', '--max-time', '5', `http://[::1]:${port}/cgi-bin/peer`]);
+    assert.match(v6, /peer=\[?(::ffff:)?172\.17\.0\.1\b/);
+    const ports = await dockerOk(daemon, ['port', 'peer', '80/tcp']);
+    assert.deepEqual(ports.trim().split('\n').sort(), [`0.0.0.0:${port}`, `[::]:${port}`]);
     // A body larger than the socket buffers comes through whole.
     const big = await inClient('curl', [
       '-s',

@@ -65,3 +65,31 @@ test('timestamp forms', () => {
   );
   assert.throws(() => parseEventTimestamp('soon', 'until'), /invalid value for until/);
 });
+
+test('until in the future: the stream ends by itself, also when events arrive while it is read slowly', async () => {
+  const bus = new EventBus();
+  const until = nowNs() + 150e6;
+  const seen: string[] = [];
+  const timer = setInterval(() => bus.publish({ type: 'volume', action: 'create', actor: { id: 'x' } }), 20);
+  const watchdog = setTimeout(() => assert.fail('the stream did not end at until'), 5000);
+  try {
+    for await (const e of bus.stream({ untilNs: until }, new AbortController().signal)) {
+      seen.push(e.Actor.ID);
+      // A slow reader: the deadline may pass while an event is being handled.
+      await new Promise((r) => setTimeout(r, 40));
+    }
+  } finally {
+    clearInterval(timer);
+    clearTimeout(watchdog);
+  }
+  assert.ok(seen.length > 0);
+});
+
+test('until in the future with no events: the stream ends at until', async () => {
+  const bus = new EventBus();
+  const watchdog = setTimeout(() => assert.fail('the stream did not end at until'), 5000);
+  const seen = [];
+  for await (const e of bus.stream({ untilNs: nowNs() + 100e6 }, new AbortController().signal)) seen.push(e);
+  clearTimeout(watchdog);
+  assert.equal(seen.length, 0);
+});

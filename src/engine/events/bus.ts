@@ -111,15 +111,18 @@ export class EventBus {
         if (until !== undefined && event.timeNano > until) return;
         if (match(event)) yield event;
       }
-      const startNs = nowNs();
-      if (until !== undefined) {
-        if (until <= startNs) return;
-        timer = setTimeout(nudge, Math.ceil((until - startNs) / 1e6));
-      }
+      if (until !== undefined && until <= nowNs()) return;
       while (!signal.aborted) {
         const event = queue.shift();
         if (event === undefined) {
-          if (until !== undefined && nowNs() >= until) return;
+          if (until !== undefined) {
+            const left = until - nowNs();
+            if (left <= 0) return;
+            // Re-armed at every wait: a timer may fire a little early by the wall clock, or
+            // while an event was being written (its nudge then woke no one).
+            if (timer) clearTimeout(timer);
+            timer = setTimeout(nudge, Math.ceil(left / 1e6) + 1);
+          }
           await new Promise<void>((resolve) => {
             wake = resolve;
           });

@@ -157,6 +157,13 @@ export class Endpoints implements ContainerNetworking {
               hostIp: r.hostIp,
               hostPort,
             });
+            const v6 = r.dualStack
+              ? await ipv6Companion(() => bindHostUdpPort('::', hostPort, c.name))
+              : undefined;
+            if (v6) {
+              run.udp.push({ socket: v6, containerPort: r.containerPort });
+              run.published.push({ containerPort: r.containerPort, proto: r.proto, hostIp: '::', hostPort });
+            }
             continue;
           }
           const server = await this.bindFirstFree(r.hostIp, r.hostPortFrom, r.hostPortTo, c.name);
@@ -170,6 +177,19 @@ export class Endpoints implements ContainerNetworking {
             hostPort,
           });
           run.published.push({ containerPort: r.containerPort, proto: r.proto, hostIp: r.hostIp, hostPort });
+          const v6 = r.dualStack
+            ? await ipv6Companion(() => bindHostPort('::', hostPort, c.name))
+            : undefined;
+          if (v6) {
+            run.servers.push({
+              server: v6,
+              containerPort: r.containerPort,
+              proto: r.proto,
+              hostIp: '::',
+              hostPort,
+            });
+            run.published.push({ containerPort: r.containerPort, proto: r.proto, hostIp: '::', hostPort });
+          }
         }
       } catch (err) {
         for (const s of run.servers) s.server.close();
@@ -532,5 +552,18 @@ export class Endpoints implements ContainerNetworking {
   /** The default name server for containers not on a user-defined network. */
   get defaultDns(): string {
     return this.o.defaultDns;
+  }
+}
+
+/**
+ * The `::` listener beside 0.0.0.0 for a port published without an address, as Docker does.
+ * A host without IPv6, or an IPv6 port held by another program, keeps the IPv4 one alone.
+ */
+async function ipv6Companion<T>(bind: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await bind();
+  } catch (err) {
+    log.info({ err: (err as Error).message }, 'published port not bound on :: (IPv4 only)');
+    return undefined;
   }
 }

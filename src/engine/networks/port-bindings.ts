@@ -7,6 +7,8 @@ export interface PortRequest {
   hostIp: string;
   hostPortFrom: number;
   hostPortTo: number;
+  /** No address given: Docker listens on 0.0.0.0 and, where the host has IPv6, on `::` too. */
+  dualStack?: boolean;
 }
 
 type Bindings = Record<
@@ -55,6 +57,7 @@ export function portRequests(
         hostIp: b.HostIp || '0.0.0.0',
         hostPortFrom: from,
         hostPortTo: to,
+        ...(b.HostIp ? {} : { dualStack: true }),
       });
     }
   }
@@ -62,7 +65,14 @@ export function portRequests(
     for (const key of Object.keys(exposed ?? {})) {
       const { port, proto } = parseKey(key);
       if (!bound.has(`${port}/${proto}`))
-        out.push({ containerPort: port, proto, hostIp: '0.0.0.0', hostPortFrom: 0, hostPortTo: 0 });
+        out.push({
+          containerPort: port,
+          proto,
+          hostIp: '0.0.0.0',
+          hostPortFrom: 0,
+          hostPortTo: 0,
+          dualStack: true,
+        });
     }
   }
   return out;

@@ -12,7 +12,7 @@ export async function bindHostPort(hostIp: string, port: number, endpointName: s
   const server = createServer({ pauseOnConnect: true }, (early: Socket) => early.resetAndDestroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: hostIp, port, exclusive: true }, () => {
+    server.listen({ host: hostIp, port, exclusive: true, ipv6Only: hostIp.includes(':') }, () => {
       server.off('error', reject);
       resolve();
     });
