@@ -152,6 +152,19 @@ describe('docker volume', () => {
     await dockerOk(d, ['volume', 'prune', '-af']);
     assert.ok(!(await volumeNames()).includes('named1'));
   });
+
+  test('run --rm removes its anonymous volumes and keeps named ones', async () => {
+    const before = await volumeNames();
+    await dockerOk(d, ['run', '--rm', ...NET, '-v', '/anon', '-v', 'kept:/named', bb, 'true']);
+    const after = await volumeNames();
+    assert.ok(after.includes('kept'));
+    assert.deepEqual(
+      after.filter((v) => !before.includes(v) && v !== 'kept'),
+      [],
+      'no anonymous volume is left behind',
+    );
+    await dockerOk(d, ['volume', 'rm', 'kept']);
+  });
 });
 
 describe('volume events and disk usage', () => {

@@ -259,7 +259,8 @@ export class ContainerService {
         c.removed = true;
         if (c.state.mounted) this.o.volumes?.unmounted(c.id);
         await span(log, 'net-forget', t, async () => this.o.networking?.forget(c.id));
-        await span(log, 'volumes-detach', t, async () => this.o.volumes?.detach(c.id, false));
+        // As Docker: --rm also removes the container's anonymous volumes (named ones stay).
+        await span(log, 'volumes-detach', t, async () => this.o.volumes?.detach(c.id, true));
         await span(log, 'rm-dirs', t, () => rm(c.paths.dir, { recursive: true, force: true }));
         this.publish(c, 'destroy');
         c.notifyRemoved();
