@@ -230,6 +230,11 @@ export class ContainerService {
     await span(log, 'save-state', t, () =>
       c.saveState().catch((err: unknown) => log.warn({ err, id: c.id }, 'state write failed')),
     );
+    // As Docker, the container's published ports and addresses are free before `stop`, `wait`
+    // or an attached `run` return: a `run -p` of the same port right after must not collide.
+    await span(log, 'net-release', t, async () =>
+      this.o.networking?.release(c.id).catch((err: unknown) => log.warn({ err, id: c.id }, 'release failed')),
+    );
     this.publish(c, 'die', { exitCode: String(code) });
     c.notifyExit({ exitCode: code });
     if (hostConfigOf(c.record).AutoRemove) {
