@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { InvalidParameter } from '../../errdefs/index.js';
 import { fuseOverlayfsWhiteouts, overlayWhiteouts } from './extract/whiteout-formats.js';
 import { SnapshotStore } from './snapshot-store.js';
-import type { Mount, SnapshotInfo, Snapshotter, Usage, WhiteoutFormat } from './types.js';
-import { treeUsage } from './usage.js';
+import { StoreSnapshotter } from './store-snapshotter.js';
+import type { Mount, WhiteoutFormat } from './types.js';
 
 /**
  * Snapshots as overlay layers: each snapshot's own files in `diff/`, a writable one with a
@@ -12,15 +12,14 @@ import { treeUsage } from './usage.js';
  * overlay (with `userxattr`, as it must inside a user namespace) and fuse-overlayfs read the
  * same layout and differ only in the opaque xattr and how they are mounted.
  */
-export class OverlaySnapshotter implements Snapshotter {
+export class OverlaySnapshotter extends StoreSnapshotter {
   readonly whiteouts: WhiteoutFormat;
-  private readonly store: SnapshotStore;
 
   constructor(
     dataRoot: string,
     readonly driver: 'overlay' | 'fuse-overlayfs',
   ) {
-    this.store = new SnapshotStore(join(dataRoot, 'layers', driver));
+    super(new SnapshotStore(join(dataRoot, 'layers', driver)));
     this.whiteouts = driver === 'overlay' ? overlayWhiteouts : fuseOverlayfsWhiteouts;
   }
 
@@ -28,11 +27,6 @@ export class OverlaySnapshotter implements Snapshotter {
     await this.store.create(key, 'active', parent, labels, (tmp) =>
       mkdir(join(tmp, 'work'), { mode: 0o700 }),
     );
-    return this.mounts(key);
-  }
-
-  async view(key: string, parent?: string, labels: Record<string, string> = {}): Promise<Mount[]> {
-    await this.store.create(key, 'view', parent, labels, async () => undefined);
     return this.mounts(key);
   }
 
@@ -58,32 +52,5 @@ export class OverlaySnapshotter implements Snapshotter {
     if (this.driver === 'overlay')
       return { type: 'overlay', source: 'overlay', options: [...options, 'userxattr'] };
     return { type: 'fuse-overlayfs', source: 'fuse-overlayfs', options };
-  }
-
-  commit(name: string, key: string, labels: Record<string, string> = {}): Promise<SnapshotInfo> {
-    return this.store.commit(name, key, labels);
-  }
-
-  remove(key: string): Promise<void> {
-    return this.store.remove(key);
-  }
-
-  stat(key: string): Promise<SnapshotInfo> {
-    return this.store.info(key);
-  }
-
-  async usage(key: string): Promise<Usage> {
-    await this.store.info(key);
-    return treeUsage(this.store.diffDir(key));
-  }
-
-  async walk(fn: (info: SnapshotInfo) => void | Promise<void>): Promise<void> {
-    for (const info of await this.store.all()) await fn(info);
-  }
-
-  async writableDir(key: string): Promise<string> {
-    const info = await this.store.info(key);
-    if (info.kind !== 'active') throw new InvalidParameter(`snapshot ${key} is not writable`);
-    return this.store.diffDir(key);
   }
 }

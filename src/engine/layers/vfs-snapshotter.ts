@@ -4,21 +4,20 @@ import { copyTree } from '../../drivers/copy-tree.js';
 import { InvalidParameter } from '../../errdefs/index.js';
 import { vfsWhiteouts } from './extract/whiteout-formats.js';
 import { SnapshotStore } from './snapshot-store.js';
-import type { Mount, SnapshotInfo, Snapshotter, Usage, WhiteoutFormat } from './types.js';
-import { treeUsage } from './usage.js';
+import { StoreSnapshotter } from './store-snapshotter.js';
+import type { Mount, WhiteoutFormat } from './types.js';
 
 /**
  * Snapshots as full copies (Docker's vfs, containerd's native): a writable snapshot starts
  * as a copy of its parent's tree; a view binds the parent read-only. Always works, costs
  * disk and time.
  */
-export class VfsSnapshotter implements Snapshotter {
+export class VfsSnapshotter extends StoreSnapshotter {
   readonly driver = 'vfs' as const;
   readonly whiteouts: WhiteoutFormat = vfsWhiteouts;
-  private readonly store: SnapshotStore;
 
   constructor(dataRoot: string) {
-    this.store = new SnapshotStore(join(dataRoot, 'layers', 'vfs'));
+    super(new SnapshotStore(join(dataRoot, 'layers', 'vfs')));
   }
 
   async prepare(key: string, parent?: string, labels: Record<string, string> = {}): Promise<Mount[]> {
@@ -31,11 +30,6 @@ export class VfsSnapshotter implements Snapshotter {
     return this.mounts(key);
   }
 
-  async view(key: string, parent?: string, labels: Record<string, string> = {}): Promise<Mount[]> {
-    await this.store.create(key, 'view', parent, labels, async () => undefined);
-    return this.mounts(key);
-  }
-
   async mounts(key: string): Promise<Mount[]> {
     const info = await this.store.info(key);
     if (info.kind === 'committed')
@@ -45,32 +39,5 @@ export class VfsSnapshotter implements Snapshotter {
       return [{ type: 'bind', source, options: ['ro'] }];
     }
     return [{ type: 'bind', source: this.store.diffDir(key), options: ['rw'] }];
-  }
-
-  commit(name: string, key: string, labels: Record<string, string> = {}): Promise<SnapshotInfo> {
-    return this.store.commit(name, key, labels);
-  }
-
-  remove(key: string): Promise<void> {
-    return this.store.remove(key);
-  }
-
-  stat(key: string): Promise<SnapshotInfo> {
-    return this.store.info(key);
-  }
-
-  async usage(key: string): Promise<Usage> {
-    await this.store.info(key);
-    return treeUsage(this.store.diffDir(key));
-  }
-
-  async walk(fn: (info: SnapshotInfo) => void | Promise<void>): Promise<void> {
-    for (const info of await this.store.all()) await fn(info);
-  }
-
-  async writableDir(key: string): Promise<string> {
-    const info = await this.store.info(key);
-    if (info.kind !== 'active') throw new InvalidParameter(`snapshot ${key} is not writable`);
-    return this.store.diffDir(key);
   }
 }
