@@ -66,23 +66,22 @@ export function resolveNamespaceModes(
   selfId: string,
   peer: (ref: string) => PeerProcess,
 ): NamespaceModes {
+  let shmSource: string | undefined;
   const placement = (kind: Kind, mode: string, ns: string): NamespacePlacement => {
     if (mode === 'host') return { kind: 'host' };
     if (!mode.startsWith('container:')) return { kind: 'own' };
     const p = peer(mode.slice('container:'.length));
     if (p.id === selfId) throw new InvalidParameter(`cannot join own ${kind} namespace`);
     if (!p.running || !p.pid) throw new Conflict(`cannot join ${kind} of a non running container: ${p.id}`);
+    if (kind === 'IPC') {
+      if (!p.shareableIpc)
+        throw new Conflict('non-shareable IPC (hint: use IpcMode:shareable for the donor container)');
+      shmSource = p.shmPath;
+    }
     return { kind: 'join', path: `/proc/${p.pid}/ns/${ns}` };
   };
   const ipcMode = hc.IpcMode ?? '';
   const ipc = placement('IPC', ipcMode, 'ipc');
-  let shmSource: string | undefined;
-  if (ipc.kind === 'join') {
-    const p = peer(ipcMode.slice('container:'.length));
-    if (!p.shareableIpc)
-      throw new Conflict('non-shareable IPC (hint: use IpcMode:shareable for the donor container)');
-    shmSource = p.shmPath;
-  }
   return {
     pid: placement('PID', hc.PidMode ?? '', 'pid'),
     ipc,
