@@ -99,6 +99,8 @@ describe('IPv6 on docker networks', () => {
     ]);
     assert.notEqual(overlap.exitCode, 0);
     assert.match(overlap.stderr, /Pool overlaps with other one on this address space/);
+    const slirp = await docker(daemon, ['network', 'create', '--ipv6', '--subnet', 'fd00::/64', 'x']);
+    assert.match(slirp.stderr, /Pool overlaps/, "slirp4netns's own fd00::/64 is taken");
     // The CLI checks a gateway outside the subnet itself; the daemon too (400, its message).
     const badGw = await docker(daemon, [
       'network',

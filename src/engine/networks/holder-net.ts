@@ -1,5 +1,5 @@
 import { ip, ipBatch, linkNames } from '../../drivers/ip.js';
-import { netnsPath, setNetSysctl } from '../../drivers/netns.js';
+import { netnsPath, setNetSysctl, setNetSysctls } from '../../drivers/netns.js';
 import { nftApply } from '../../drivers/nft.js';
 import { moduleLogger } from '../../log/index.js';
 import { type BridgeRuleInput, RELAY_MARK, renderRuleset, renderRuleset6 } from './nft-ruleset.js';
@@ -75,9 +75,13 @@ export class HolderNet {
    * first (the address and route are then kept up to date by slirp's adverts).
    */
   private async initIpv6(): Promise<void> {
-    // No tap0 (tests without slirp4netns): nothing to keep.
-    await setNetSysctl(this.holderPid, 'net.ipv6.conf.tap0.accept_ra', '2').catch(() => undefined);
-    await setNetSysctl(this.holderPid, 'net.ipv6.conf.all.forwarding', '1');
+    // One run; accept_ra first. Without tap0 (no slirp4netns) that key fails, the other is set.
+    await setNetSysctls(this.holderPid, {
+      'net.ipv6.conf.tap0.accept_ra': '2',
+      'net.ipv6.conf.all.forwarding': '1',
+    }).catch(async () => {
+      await setNetSysctl(this.holderPid, 'net.ipv6.conf.all.forwarding', '1');
+    });
   }
 
   async ensureBridges(bridges: readonly BridgeSpec[]): Promise<void> {

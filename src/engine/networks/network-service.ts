@@ -41,6 +41,9 @@ const BRIDGE_OPTIONS = {
   'com.docker.network.bridge.name': 'docker0',
 };
 
+/** slirp4netns --enable-ipv6's network on tap0 (fixed: slirp4netns has no option for it). */
+const SLIRP_V6: Cidr6[] = [{ base: 0xfd00n << 112n, prefix: 64 }];
+
 function newId(): string {
   return randomBytes(32).toString('hex');
 }
@@ -157,7 +160,8 @@ export class NetworkCore {
 
   /** The IPv6 IPAM entry of a new network: the asked subnet (checked) or one from the v6 pools. */
   pool6(subnetText?: string, ipRange?: string, gateway?: string): NetworkRecord['ipam'][number] {
-    const used = this.subnets6InUse();
+    // slirp4netns's own fd00::/64 (tap0) is taken, as 10.0.2.0/24 is for IPv4.
+    const used = [...SLIRP_V6, ...this.subnets6InUse()];
     const subnet = subnetText
       ? checkRequestedSubnet6(subnetText, used)
       : allocateSubnet6(this.v6Pools(), used);
