@@ -324,6 +324,38 @@ describe('IPv6 on docker networks', () => {
     await dockerOk(daemon, ['rm', '-f', 'pub6']);
     await dockerOk(daemon, ['network', 'rm', 'v6p']);
   });
+
+  test('IPv6 addresses, names and routes survive an engine kill and restart', async (t) => {
+    t.after(async () => {
+      await docker(daemon, ['rm', '-f', 'keep6']);
+      await docker(daemon, ['network', 'rm', 'v6r']);
+    });
+    await dockerOk(daemon, ['network', 'create', '--ipv6', '--subnet', 'fd00:6:7::/64', 'v6r']);
+    await dockerOk(daemon, ['run', '-d', '--name', 'keep6', '--network', 'v6r', image, 'sh', '-c', HTTPD]);
+    const engine = daemon.pids().engine;
+    assert.ok(engine, 'engine pid');
+    process.kill(engine, 'SIGKILL');
+    for (let i = 0; i < 100 && daemon.pids().engine === engine; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (await docker(daemon, ['version'])).exitCode !== 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    const [n] = await dockerJson<NetworkInspect[]>(daemon, ['network', 'inspect', 'v6r']);
+    assert.equal(n?.EnableIPv6, true);
+    assert.equal(Object.values(n?.Containers ?? {})[0]?.IPv6Address, 'fd00:6:7::2/64');
+    const out = await dockerOk(daemon, [
+      'run',
+      '--rm',
+      '--network',
+      'v6r',
+      image,
+      'sh',
+      '-c',
+      'ip -6 addr show dev eth0 | grep -o "inet6 fd00:6:7:[^ ]*"; nslookup -type=AAAA keep6; wget -qO- "http://[fd00:6:7::2]/"',
+    ]);
+    assert.match(out, /inet6 fd00:6:7::3\/64/, 'the running container keeps its address');
+    assert.match(out, /Address:\s+fd00:6:7::2/);
+    assert.match(out, /hi-six/);
+  });
 });
 
 describe('IPv6 on the default bridge (daemon.json ipv6 + fixed-cidr-v6)', () => {
