@@ -190,12 +190,13 @@ describe('IPv6 on docker networks', () => {
         'nslookup -type=AAAA web6',
         'nslookup -type=AAAA www6',
         'wget -qO- "http://[fd00:6:1::42]/"',
-        'ping -6 -c1 -W2 fd00:6:1::1 >/dev/null && echo ping6-ok || echo ping6-none',
+        'ping -6 -c1 -W2 fd00:6:1::42 >/dev/null && echo ping6-ok || echo ping6-none',
       ].join('; '),
     ]);
     assert.match(client, /inet6 fd00:6:1::2\/64/, 'the lowest free address after the gateway');
     assert.equal((client.match(/Address:\s+fd00:6:1::42/g) ?? []).length, 2, client);
     assert.match(client, /hi-six/);
+    assert.match(client, /ping6-ok/, 'ICMPv6 echo between containers');
 
     // Another IPv6 network cannot reach it over IPv6.
     const across = await docker(daemon, [
