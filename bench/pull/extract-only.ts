@@ -1,10 +1,12 @@
 /**
  * Development aid: extraction alone, in this process, against `gzip -d | tar -x` of the same
  * blob, alternating, on the same file system (/var/tmp). Run as root (owners are kept).
+ * Both extract under a folder with `chattr +T`, as the layer store (src/drivers/file-attributes.ts):
+ * otherwise each run pays for the inodes the previous one freed (ext4 without a journal).
  *   node --import tsx bench/pull/extract-only.ts BLOB.tar.gz [ROUNDS]
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { applyLayerTar } from '../../src/engine/layers/extract/apply-tar.js';
 import { decompressLayer } from '../../src/engine/layers/extract/decompress.js';
@@ -12,9 +14,12 @@ import { overlayWhiteouts } from '../../src/engine/layers/extract/whiteout-forma
 
 const blob = process.argv[2] || '/var/cache/rootlessd-test/minbase-bookworm.tar.gz';
 const rounds = Number(process.argv[3] ?? 5);
+const parent = '/var/tmp/rlt-extract-bench';
+mkdirSync(parent, { recursive: true });
+spawnSync('chattr', ['+T', parent]);
 const ms = (t: bigint) => Math.round(Number(process.hrtime.bigint() - t) / 1e6);
 for (let i = 0; i < rounds; i++) {
-  const a = await mkdtemp('/var/tmp/rlt-x-');
+  const a = await mkdtemp(`${parent}/x-`);
   let t = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const { stream } = await decompressLayer(createReadStream(blob));
@@ -27,7 +32,7 @@ for (let i = 0; i < rounds; i++) {
     console.log(`round ${i}: applyLayerTar ${ours} ms (cpu ${oursCpu} ms)`);
     continue;
   }
-  const b = await mkdtemp('/var/tmp/rlt-x-');
+  const b = await mkdtemp(`${parent}/x-`);
   t = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', '%U %S', 'sh', '-c', `gzip -dc ${blob} | tar -x -C ${b}`], {
     encoding: 'utf8',

@@ -34,6 +34,10 @@ function cpuMs(pid: number | undefined): [number, number] {
     return [0, 0];
   }
 }
+// The floor extracts under a folder with `chattr +T`, as the layer store does (see run.ts).
+const floorRoot = join(daemon.base, 'floor');
+await runAsUser(daemon.user, 'mkdir', ['-p', floorRoot], daemon.cliEnv, {});
+await runAsUser(daemon.user, 'chattr', ['+T', floorRoot], daemon.cliEnv, {});
 const ms = (t: bigint) => Math.round(Number(process.hrtime.bigint() - t) / 1e6);
 try {
   const ref = `${registry.host}/library/debian:bookworm`;
@@ -46,7 +50,7 @@ try {
     const cpu1 = cpuMs(engine);
     const coldCpu = `${cpu1[0] - cpu0[0]}u+${cpu1[1] - cpu0[1]}s`;
     await dockerOk(daemon, ['rmi', ref]);
-    const dir = join(daemon.base, `tar-${i}`);
+    const dir = join(floorRoot, `tar-${i}`);
     const urls = manifest.layers.map((l) => `${registry.url}/v2/library/debian/blobs/${l.digest}`);
     const script = `mkdir -p ${dir} && for u in ${urls.join(' ')}; do curl -sSfL "$u" | gzip -d | tar -x -C ${dir} || exit 1; done`;
     t = process.hrtime.bigint();

@@ -195,6 +195,15 @@ describe('docker commit', () => {
       assert.ok(data, l);
       assert.equal(sha(data), `sha256:${l.split('/').at(-1)}`, l);
     }
+    // As Docker's image.NewChildImage: the container's id and its own config are recorded.
+    const config = JSON.parse(String(files.get(manifest[0]?.Config ?? ''))) as {
+      container?: string;
+      container_config?: { Cmd?: string[] };
+      config?: { Cmd?: string[] };
+    };
+    assert.match(config.container ?? '', /^[0-9a-f]{64}$/);
+    assert.deepEqual(config.container_config?.Cmd?.slice(0, 2), ['sh', '-c']);
+    assert.match(config.container_config?.Cmd?.[2] ?? '', /^rm \/data\/torepl/);
   });
 
   test('push to the registry and pull back: same digest, same content', async () => {

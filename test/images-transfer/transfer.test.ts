@@ -126,6 +126,55 @@ describe('docker push, save, load, import', () => {
     );
   });
 
+  test('load with quiet=0 streams Docker\'s "Loading layer" progress; the default is quiet', async () => {
+    const id = (await dockerOk(daemon, ['image', 'inspect', '-f', '{{.Id}}', ref])).trim();
+    const diffId = (
+      await dockerOk(daemon, ['image', 'inspect', '-f', '{{index .RootFS.Layers 0}}', ref])
+    ).trim();
+    const archive = join(work, 'progress.tar');
+    await dockerOk(daemon, ['save', '-o', archive, `${ref}:latest`]);
+    const body = readFileSync(archive);
+    const load = async (query: string) => {
+      const r = await socketRequest(daemon.socket, `/images/load${query}`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/x-tar' },
+        timeoutMs: 60_000,
+      });
+      assert.equal(r.status, 200, r.body);
+      return r.body
+        .split(/\r?\n/)
+        .filter((l) => l.trim())
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              status?: string;
+              id?: string;
+              stream?: string;
+              progress?: string;
+              progressDetail?: { current?: number; total?: number };
+            },
+        );
+    };
+    await dockerOk(daemon, ['rmi', '-f', id]);
+    const lines = await load('?quiet=0');
+    const progress = lines.filter((l) => l.status === 'Loading layer');
+    assert.ok(progress.length > 0, JSON.stringify(lines));
+    for (const p of progress) {
+      assert.equal(p.id, diffId.slice(7, 19));
+      assert.ok(p.progress?.includes('/'), JSON.stringify(p));
+      assert.ok((p.progressDetail?.total ?? 0) > 0, JSON.stringify(p));
+    }
+    const last = progress.at(-1)!;
+    assert.equal(last.progressDetail?.current, last.progressDetail?.total);
+    assert.equal(lines.at(-1)?.stream, `Loaded image: ${ref}:latest\n`);
+    // The default (no quiet parameter) is quiet, as Docker's.
+    await dockerOk(daemon, ['rmi', '-f', id]);
+    const quiet = await load('');
+    assert.deepEqual(quiet, [{ stream: `Loaded image: ${ref}:latest\n` }]);
+    assert.equal((await dockerOk(daemon, ['image', 'inspect', '-f', '{{.Id}}', ref])).trim(), id);
+  });
+
   test('docker load reads a pure OCI layout and a legacy docker-archive', async () => {
     const id = (await dockerOk(daemon, ['image', 'inspect', '-f', '{{.Id}}', ref])).trim();
     const files = await readTar(join(work, 'busybox.tar'));

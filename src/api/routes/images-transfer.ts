@@ -39,8 +39,15 @@ export interface ImageTransferBackend {
   ): Promise<AsyncIterable<ImageProgressMessage>>;
   /** Checks every name first (rejects), then the archive's bytes. */
   save(names: string[], signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
-  /** Reads the whole archive; rejects for a bad one; returns the `Loaded image` lines. */
-  load(body: ReadableStream<Uint8Array> | null, signal: AbortSignal): Promise<{ stream: string }[]>;
+  /**
+   * Reads the whole archive and rejects for a bad one; then streams `Loading layer` progress
+   * (unless quiet) and the `Loaded image` lines (a later failure ends the stream with it).
+   */
+  load(
+    body: ReadableStream<Uint8Array> | null,
+    query: { quiet: boolean },
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<ImageProgressMessage & { stream?: string }>>;
   /** Imports a root file system tarball; returns the new image id. */
   importImage(
     body: ReadableStream<Uint8Array> | null,
@@ -111,8 +118,10 @@ export function imagesTransferRoutes(backend: ImageTransferBackend): Hono<ApiEnv
 
   r.post('/images/load', async (c) => {
     const controller = linkedController(c.req.raw.signal);
-    const lines = await backend.load(c.req.raw.body, controller.signal);
-    return c.body(progressStream(once(lines), controller), 200, { 'Content-Type': 'application/json' });
+    // Docker's default is quiet: the CLI asks for progress (quiet=0) on a terminal only.
+    const quiet = DockerQuery.fromUrl(c.req.url).bool('quiet', true);
+    const messages = await backend.load(c.req.raw.body, { quiet }, controller.signal);
+    return c.body(progressStream(messages, controller), 200, { 'Content-Type': 'application/json' });
   });
 
   r.get('/images/get', async (c) => {

@@ -21,6 +21,8 @@ export type StoreCommit = (input: {
   parentId?: string;
   layer: Readable;
   config: ImageContainerConfig;
+  containerId?: string;
+  containerConfig?: ImageContainerConfig;
   createdBy: string;
   author?: string;
   comment?: string;
@@ -87,6 +89,8 @@ export class ContainerCommit implements CommitBackend {
             ...(lower ? { lower } : {}),
           }),
           config,
+          containerId: c.id,
+          containerConfig: own,
           createdBy: (own.Cmd ?? []).join(' '),
           ...(req.author ? { author: req.author } : {}),
           ...(req.comment ? { comment: req.comment } : {}),

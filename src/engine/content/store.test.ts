@@ -140,3 +140,30 @@ test('cleanIngest removes leftovers of an interrupted write; list ignores strang
     assert.equal(info.digest, sha256Of('abc'));
   });
 });
+
+test('sourceVerifies: the store counts only; a source erroring at its end leaves nothing behind', async () => {
+  await withStore(async (store, root) => {
+    const data = Buffer.from('bytes checked by their source');
+    const digest = sha256Of(data);
+    // A source that checks its own digest, as a registry download does: all bytes, then an error.
+    async function* failingAtEnd(): AsyncGenerator<Buffer> {
+      yield data.subarray(0, 10);
+      yield data.subarray(10);
+      throw new DigestMismatch(digest, sha256Of('something else'));
+    }
+    await assert.rejects(
+      store.write({ digest, size: data.length }, Readable.from(failingAtEnd()), { sourceVerifies: true }),
+      DigestMismatch,
+    );
+    assert.deepEqual(await leftovers(root), []);
+    // Size is still checked by the store.
+    await assert.rejects(
+      store.write({ digest, size: data.length + 1 }, chunks(data), { sourceVerifies: true }),
+      SizeMismatch,
+    );
+    assert.deepEqual(await leftovers(root), []);
+    const info = await store.write({ digest, size: data.length }, chunks(data), { sourceVerifies: true });
+    assert.deepEqual(info, { digest, size: data.length });
+    assert.deepEqual(await store.readBuffer(digest), data);
+  });
+});

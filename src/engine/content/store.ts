@@ -24,6 +24,13 @@ export type BlobOpener = () => BlobSource | Promise<BlobSource>;
 
 export interface WriteOptions {
   signal?: AbortSignal;
+  /**
+   * The source checks the digest itself and errors, instead of ending, when its bytes do not
+   * hash to `expected.digest` (a registry download, src/engine/registry/blob-fetch.ts): the
+   * store then only counts the bytes, so a blob is hashed once. The guarantee is unchanged:
+   * an erroring source leaves nothing behind, and only a source that ended is renamed in.
+   */
+  sourceVerifies?: boolean;
 }
 
 /** No blob with this digest in the store. */
@@ -179,7 +186,7 @@ export class ContentStore {
       `${digestHex(expected.digest).slice(0, 12)}-${randomBytes(8).toString('hex')}`,
     );
     const handle = await open(tmp, 'wx', 0o644);
-    const verifier = new VerifyingStream(expected);
+    const verifier = new VerifyingStream(expected, { hash: options.sourceVerifies !== true });
     try {
       const input = toReadable(typeof source === 'function' ? await source() : source);
       await pipeline(input, verifier, fileSink(handle), options.signal ? { signal: options.signal } : {});

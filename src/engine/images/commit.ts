@@ -34,6 +34,10 @@ export interface CommitImageInput {
   layer: Readable;
   /** The new image's container config (already merged). */
   config: ImageContainerConfig;
+  /** The committed container's id: the config's `container`, as Docker writes it. */
+  containerId?: string;
+  /** The container's own config, before the commit's changes: the config's `container_config`. */
+  containerConfig?: ImageContainerConfig;
   /** The history entry's `created_by` (Docker: the container's Cmd joined by spaces). */
   createdBy: string;
   author?: string;
@@ -78,6 +82,9 @@ function configDocument(
   doc.created = created;
   if (input.author) doc.author = input.author;
   doc.config = input.config;
+  // Docker (image.NewChildImage) still records the container and its own config.
+  if (input.containerId) doc.container = input.containerId;
+  if (input.containerConfig) doc.container_config = input.containerConfig;
   doc.architecture = parent?.architecture || process.arch.replace('x64', 'amd64');
   if (parent?.variant) doc.variant = parent.variant;
   doc.os = parent?.os || 'linux';

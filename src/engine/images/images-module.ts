@@ -2,6 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImagesBackend, PullStart } from '../../api/backends.js';
 import type { DaemonConfig } from '../../config/schema.js';
+import { spreadSubfolders } from '../../drivers/file-attributes.js';
 import { Conflict, InvalidParameter } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import type { ImageDeleteItem, ImagePruneReport, ImageSummary } from '../../types/image.js';
@@ -79,6 +80,11 @@ export class ImagesModule implements ImagesBackend {
     await m.content.init();
     await m.store.load();
     await m.sweepLayers();
+    // Off the start-up path: it only decides where new layer folders are placed on disk.
+    const layersRoot = join(options.dataRoot, 'layers', m.snapshotter.driver);
+    void spreadSubfolders(layersRoot).then((done) =>
+      log.debug({ dir: layersRoot, done }, 'layer folders spread over block groups'),
+    );
     return m;
   }
 

@@ -113,7 +113,7 @@ async function runPull(
   if (await deps.content.has(id)) configBytes = await deps.content.readBuffer(id);
   else {
     configBytes = await readAll(repository.openBlob(manifest.config, { signal }));
-    await deps.content.write(manifest.config, configBytes, { signal });
+    await deps.content.write(manifest.config, configBytes, { signal, sourceVerifies: true });
   }
   let config: ImageConfigFile;
   try {
@@ -228,7 +228,7 @@ async function fetchLayers(
             },
           });
           if (!direct) {
-            await deps.content.write(layer, source, { signal });
+            await deps.content.write(layer, source, { signal, sourceVerifies: true });
             emit({ status: 'Verifying Checksum', progressDetail: {}, id: short });
             emit({ status: 'Download complete', progressDetail: {}, id: short });
             return false;
@@ -287,7 +287,11 @@ interface ExtractTarget {
 async function extract(deps: PullDeps, source: Readable, layer: Descriptor, t: ExtractTarget): Promise<void> {
   const keepBlob = !(await deps.content.has(layer.digest));
   const [toStore, toExtract] = keepBlob ? teeStream(source) : [undefined, source];
-  const storing = toStore ? deps.content.write(layer, toStore, { signal: t.signal }) : Promise.resolve();
+  // The registry stream hashes the blob and errors at its end on a mismatch: that error
+  // reaches both branches, so the store does not hash it again.
+  const storing = toStore
+    ? deps.content.write(layer, toStore, { signal: t.signal, sourceVerifies: true })
+    : Promise.resolve();
   const applying = applyOne(deps, toExtract, t);
   const [stored, applied] = await Promise.allSettled([storing, applying]);
   if (applied.status === 'rejected') {

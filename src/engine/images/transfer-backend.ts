@@ -89,8 +89,8 @@ export function imageTransferBackend(deps: TransferDeps): ImageTransferBackend {
       const stream = await saveImages(await context(), names, signal);
       return Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>;
     },
-    async load(body, signal) {
-      return loadImages(await context(), nodeStream(body), signal);
+    async load(body, query, signal) {
+      return loadImages(await context(), nodeStream(body), { quiet: query.quiet, signal });
     },
     async importImage(body, query: ImportQuery, signal) {
       if (query.fromSrc !== '-')
