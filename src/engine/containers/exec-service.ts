@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   ExecBackend,
@@ -17,6 +17,7 @@ import type { EventBus } from '../events/bus.js';
 import type { ContainerService } from './container-service.js';
 import { DetachKeyFilter, execDetachKeys } from './detach-keys.js';
 import { execProcessSpec } from './exec-spec.js';
+import { type ExecRecord, ExecStore, readExecExit } from './exec-store.js';
 import { goDuration, MAX_OUTPUT_BYTES } from './healthcheck.js';
 import type { LiveContainer } from './live-container.js';
 import { runtimeOf } from './oci-runtime.js';
@@ -41,23 +42,6 @@ function killQuietly(pid: number): void {
   }
 }
 
-async function readExitFile(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  const n = Number.parseInt(text.trim(), 10);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-interface ExecRecord {
-  id: string;
-  containerId: string;
-  config: ExecCreateConfig;
-  running: boolean;
-  started: boolean;
-  exitCode: number | null;
-  pid: number;
-  dir: string;
-}
-
 export interface ExecServiceOptions {
   containers: ContainerService;
   layout: ContainersLayout;
@@ -67,13 +51,81 @@ export interface ExecServiceOptions {
 /** Docker's exec instances: created, started once under conmon, inspected afterwards. */
 export class ExecService implements ExecBackend {
   private readonly execs = new Map<string, ExecRecord>();
+  /** Health probes: not written to disk (one a second would churn), dropped once ended. */
+  private readonly probes = new Set<string>();
+  private readonly store: ExecStore;
 
-  constructor(private readonly o: ExecServiceOptions) {}
+  constructor(private readonly o: ExecServiceOptions) {
+    this.store = new ExecStore(join(o.layout.runtimeBase, 'x'));
+  }
 
   private get(id: string): ExecRecord {
     const e = this.execs.get(id);
-    if (!e) throw new NotFound(`No such exec instance: ${id}`);
+    // As Docker, an exec goes with its container.
+    if (!e || !this.containerExists(e.containerId)) {
+      if (e) this.forget(e);
+      throw new NotFound(`No such exec instance: ${id}`);
+    }
     return e;
+  }
+
+  private containerExists(id: string): boolean {
+    try {
+      return this.o.containers.get(id).id === id;
+    } catch {
+      return false;
+    }
+  }
+
+  private save(e: ExecRecord): Promise<void> {
+    if (this.probes.has(e.id)) return Promise.resolve();
+    return this.store.save(e);
+  }
+
+  private forget(e: ExecRecord): void {
+    this.execs.delete(e.id);
+    this.probes.delete(e.id);
+    void this.store.remove(e).catch(() => undefined);
+  }
+
+  /**
+   * At engine start: the records kept on disk. A running exec (its conmon outlives the
+   * engine) is adopted: inspect shows it running with its pid, and its exit code once
+   * conmon writes it. Execs of containers that are gone are dropped.
+   */
+  async load(): Promise<void> {
+    for (const e of await this.store.load()) {
+      if (!this.containerExists(e.containerId)) {
+        await this.store.remove(e).catch(() => undefined);
+        continue;
+      }
+      this.execs.set(e.id, e);
+      if (!e.started || e.exitCode !== null) continue;
+      e.running = true;
+      await this.store.adopt(e, (code) => void this.ended(e, code ?? -1));
+    }
+    log.info({ execs: this.execs.size }, 'exec records loaded');
+  }
+
+  /** An exec ended: its exit code kept (on disk too), conmon's folder removed. */
+  private async ended(e: ExecRecord, code: number): Promise<void> {
+    if (!e.running && e.exitCode !== null) return;
+    e.exitCode = code;
+    e.running = false;
+    await this.save(e);
+    try {
+      this.publish(this.o.containers.get(e.containerId), 'exec_die', {
+        execID: e.id,
+        exitCode: String(code),
+      });
+    } catch {
+      // The container is gone.
+    }
+    await rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  close(): void {
+    this.store.close();
   }
 
   private running(ref: string): LiveContainer {
@@ -100,13 +152,13 @@ export class ExecService implements ExecBackend {
     });
   }
 
-  async create(containerRef: string, config: ExecCreateConfig): Promise<{ Id: string }> {
+  async create(containerRef: string, config: ExecCreateConfig, probe = false): Promise<{ Id: string }> {
     const c = this.running(containerRef);
     if (config.Cmd.length === 0) throw new InvalidParameter('No exec command specified');
     execDetachKeys(config.DetachKeys);
     this.forgetGone();
     const id = randomBytes(32).toString('hex');
-    this.execs.set(id, {
+    const e: ExecRecord = {
       id,
       containerId: c.id,
       config,
@@ -115,20 +167,18 @@ export class ExecService implements ExecBackend {
       exitCode: null,
       pid: 0,
       dir: join(this.o.layout.runtimeBase, 'x', id),
-    });
+    };
+    this.execs.set(id, e);
+    if (probe) this.probes.add(id);
+    await this.save(e);
     this.publish(c, `exec_create: ${config.Cmd.join(' ')}`, { execID: id });
     return { Id: id };
   }
 
   /** Drops finished execs of containers that no longer exist. */
   private forgetGone(): void {
-    for (const [id, e] of this.execs) {
-      if (e.running) continue;
-      try {
-        this.o.containers.get(e.containerId);
-      } catch {
-        this.execs.delete(id);
-      }
+    for (const e of this.execs.values()) {
+      if (!e.running && !this.containerExists(e.containerId)) this.forget(e);
     }
   }
 
@@ -207,10 +257,7 @@ export class ExecService implements ExecBackend {
     const done = this.run(c, e, attach, connectAttach).then(async ({ exited }) => {
       const code = await exited;
       await outputClosed();
-      e.exitCode = code ?? (await readExitFile(join(e.dir, 'exit', c.id))) ?? -1;
-      e.running = false;
-      this.publish(c, 'exec_die', { execID: e.id, exitCode: String(e.exitCode) });
-      await rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
+      await this.ended(e, code ?? (await readExecExit(e)) ?? -1);
     });
     done.catch((err: unknown) => {
       e.running = false;
@@ -218,6 +265,7 @@ export class ExecService implements ExecBackend {
       if (e.exitCode === null) e.exitCode = /not found|no such file/i.test(message) ? 127 : 126;
       if (attach) sink.write('stderr', Buffer.from(`OCI runtime exec failed: ${message}: unknown\n`));
       log.warn({ err, exec: e.id }, 'exec failed to start');
+      void this.save(e);
       void rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
     });
     return {
@@ -257,18 +305,22 @@ export class ExecService implements ExecBackend {
     cmd: string[],
     timeoutMs: number,
   ): Promise<{ exitCode: number; output: string }> {
-    const { Id } = await this.create(c.id, {
-      Cmd: cmd,
-      Env: [],
-      WorkingDir: '',
-      User: '',
-      Tty: false,
-      AttachStdin: false,
-      AttachStdout: true,
-      AttachStderr: true,
-      Privileged: false,
-      DetachKeys: '',
-    });
+    const { Id } = await this.create(
+      c.id,
+      {
+        Cmd: cmd,
+        Env: [],
+        WorkingDir: '',
+        User: '',
+        Tty: false,
+        AttachStdin: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        Privileged: false,
+        DetachKeys: '',
+      },
+      true,
+    );
     const chunks: Buffer[] = [];
     let size = 0;
     const session = this.start(
@@ -299,7 +351,12 @@ export class ExecService implements ExecBackend {
     } finally {
       clearTimeout(timer);
       // Probes are not kept for /exec/{id}/json once ended (one a second would pile up).
-      void session.done.finally(() => this.execs.delete(Id)).catch(() => undefined);
+      void session.done
+        .finally(() => {
+          this.execs.delete(Id);
+          this.probes.delete(Id);
+        })
+        .catch(() => undefined);
     }
   }
 
@@ -348,6 +405,7 @@ export class ExecService implements ExecBackend {
     );
     e.pid = started.pid;
     e.running = true;
+    await this.save(e);
     this.publish(c, `exec_start: ${e.config.Cmd.join(' ')}`, { execID: e.id });
     return { exited: started.exited };
   }
