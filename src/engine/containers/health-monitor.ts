@@ -39,8 +39,8 @@ export class HealthMonitor {
   constructor(readonly o: HealthMonitorOptions) {}
 
   /**
-   * Starts probing. `fresh` (a start, not an adoption) resets the status to `starting`;
-   * an adopted container keeps the status it had before the engine restarted.
+   * Starts probing. `fresh` resets the status to `starting` (streak 0, log kept), as Docker
+   * does at a start and at its restore of a running container after a daemon restart.
    */
   begin(c: LiveContainer, fresh: boolean): void {
     this.end(c);
