@@ -16,9 +16,9 @@ import { moduleLogger } from '../../log/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { ContainerService } from './container-service.js';
 import { DetachKeyFilter, execDetachKeys } from './detach-keys.js';
+import { runProbe } from './exec-probe.js';
 import { execProcessSpec } from './exec-spec.js';
 import { type ExecRecord, ExecStore, readExecExit } from './exec-store.js';
-import { goDuration, MAX_OUTPUT_BYTES } from './healthcheck.js';
 import type { LiveContainer } from './live-container.js';
 import { runtimeOf } from './oci-runtime.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
@@ -27,19 +27,14 @@ import { runcWording } from './start-error.js';
 
 const log = moduleLogger('containers.exec');
 
+/** How long an ended exec stays inspectable. */
+const EXEC_KEEP_MS = 10 * 60_000;
+
 /** runc's own message out of conmon's error text (`… msg="exec failed: …"`). */
 export function runtimeMessage(text: string): string {
   const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
   if (m?.[1]) return m[1].replace(/\\(.)/g, '$1');
   return runcWording(text.replace(/^conmon exec: /, '').trim());
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
 
 export interface ExecServiceOptions {
@@ -112,6 +107,7 @@ export class ExecService implements ExecBackend {
     if (!e.running && e.exitCode !== null) return;
     e.exitCode = code;
     e.running = false;
+    e.endedAt = Date.now();
     await this.save(e);
     try {
       this.publish(this.o.containers.get(e.containerId), 'exec_die', {
@@ -175,10 +171,16 @@ export class ExecService implements ExecBackend {
     return { Id: id };
   }
 
-  /** Drops finished execs of containers that no longer exist. */
+  /**
+   * Drops finished execs of containers that no longer exist, and those ended more than
+   * EXEC_KEEP_MS ago (Docker's exec GC drops them after 5 to 10 minutes).
+   */
   private forgetGone(): void {
+    const old = Date.now() - EXEC_KEEP_MS;
     for (const e of this.execs.values()) {
-      if (!e.running && !this.containerExists(e.containerId)) this.forget(e);
+      if (e.running) continue;
+      if (!this.containerExists(e.containerId) || (e.endedAt !== undefined && e.endedAt < old))
+        this.forget(e);
     }
   }
 
@@ -265,6 +267,7 @@ export class ExecService implements ExecBackend {
       if (e.exitCode === null) e.exitCode = /not found|no such file/i.test(message) ? 127 : 126;
       if (attach) sink.write('stderr', Buffer.from(`OCI runtime exec failed: ${message}: unknown\n`));
       log.warn({ err, exec: e.id }, 'exec failed to start');
+      e.endedAt = Date.now();
       void this.save(e);
       void rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
     });
@@ -295,69 +298,20 @@ export class ExecService implements ExecBackend {
     };
   }
 
-  /**
-   * Runs a health probe as an exec (Docker does the same: exec events included) and
-   * collects stdout and stderr together. Past `timeoutMs` the process is killed and the
-   * result is Docker's: exit code -1, "Health check exceeded timeout (…)".
-   */
-  async probe(
-    c: LiveContainer,
-    cmd: string[],
-    timeoutMs: number,
-  ): Promise<{ exitCode: number; output: string }> {
-    const { Id } = await this.create(
-      c.id,
-      {
-        Cmd: cmd,
-        Env: [],
-        WorkingDir: '',
-        User: '',
-        Tty: false,
-        AttachStdin: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        Privileged: false,
-        DetachKeys: '',
-      },
-      true,
-    );
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const session = this.start(
-      Id,
-      { detach: false },
-      {
-        write: (_stream, data) => {
-          if (size > MAX_OUTPUT_BYTES) return;
-          chunks.push(data);
-          size += data.length;
-        },
-      },
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    try {
-      const outcome = await Promise.race([session.done.then(() => 'done' as const), timedOut]);
-      if (outcome === 'timeout') {
-        const pid = this.execs.get(Id)?.pid ?? 0;
-        if (pid > 0) killQuietly(pid);
-        return { exitCode: -1, output: `Health check exceeded timeout (${goDuration(timeoutMs)})` };
-      }
-      return { exitCode: this.execs.get(Id)?.exitCode ?? -1, output: Buffer.concat(chunks).toString() };
-    } catch {
-      return { exitCode: this.execs.get(Id)?.exitCode ?? -1, output: Buffer.concat(chunks).toString() };
-    } finally {
-      clearTimeout(timer);
-      // Probes are not kept for /exec/{id}/json once ended (one a second would pile up).
-      void session.done
-        .finally(() => {
-          this.execs.delete(Id);
-          this.probes.delete(Id);
-        })
-        .catch(() => undefined);
-    }
+  /** A health probe as an exec (exec-probe.ts). */
+  probe(c: LiveContainer, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    return runProbe(this, c, cmd, timeoutMs);
+  }
+
+  /** A probe's pid and exit code. */
+  probeState(id: string): { pid: number; exitCode: number | null } | undefined {
+    return this.execs.get(id);
+  }
+
+  /** Probes are not kept for /exec/{id}/json once ended (one a second would pile up). */
+  dropProbe(id: string): void {
+    this.execs.delete(id);
+    this.probes.delete(id);
   }
 
   /** Writes the process spec and has conmon run `runc exec`; resolves with the exit promise. */

@@ -17,6 +17,8 @@ export interface ExecRecord {
   started: boolean;
   exitCode: number | null;
   pid: number;
+  /** When it ended (ms since the epoch): ended records are dropped some minutes later. */
+  endedAt?: number;
   /** conmon's folder for this exec: pid files, exit folder, attach socket, ctl fifo. */
   dir: string;
 }
@@ -41,6 +43,7 @@ const ExecRecordSchema = z.object({
   started: z.boolean(),
   exitCode: z.number().nullable(),
   pid: z.number(),
+  endedAt: z.number().optional(),
   dir: z.string(),
 });
 
