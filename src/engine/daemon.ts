@@ -220,6 +220,7 @@ export class Daemon implements Backends {
     await daemon.volumes.load();
     await chooseRuntime();
     await daemon.containers.load();
+    await daemon.exec.load();
     // Bridges, nft and the DNS agent in the container network; endpoints reconciled with containers.
     // Not awaited: the socket answers at once; network calls and container starts wait for it.
     void daemon.networksModule

@@ -180,4 +180,71 @@ describe('docker exec', () => {
     assert.match(out, /exec_start: sh -c exit 4/);
     assert.match(out, /exec_die 4/);
   });
+
+  test('exec records survive kill -9 of the engine: running, finished and created (dockerode)', async () => {
+    const api = dockerode(d);
+    await dockerOk(d, ['run', '-d', '--name', 'ex-restart', ...NET, bb, 'sleep', '1000']);
+    const c = api.getContainer('ex-restart');
+    const waitEnded = async (exec: Awaited<ReturnType<typeof c.exec>>) => {
+      let info = await exec.inspect();
+      for (let i = 0; i < 100 && (info.Running || info.ExitCode === null); i++) {
+        await sleep(100);
+        info = await exec.inspect();
+      }
+      return info;
+    };
+    const waitRunning = async (exec: Awaited<ReturnType<typeof c.exec>>) => {
+      let info = await exec.inspect();
+      for (let i = 0; i < 50 && !info.Running; i++) {
+        await sleep(100);
+        info = await exec.inspect();
+      }
+      return info;
+    };
+    const finished = await c.exec({ Cmd: ['sh', '-c', 'exit 7'] });
+    await finished.start({ Detach: true });
+    assert.equal((await waitEnded(finished)).ExitCode, 7);
+    // Ends while the engine is down (its code comes from conmon's exit file).
+    const short = await c.exec({ Cmd: ['sh', '-c', 'sleep 2; exit 4'] });
+    await short.start({ Detach: true });
+    // Still running after the restart; its end is seen by the new engine.
+    const long = await c.exec({ Cmd: ['sh', '-c', 'sleep 6; exit 3'] });
+    await long.start({ Detach: true });
+    const created = await c.exec({ Cmd: ['true'] });
+    assert.equal((await waitRunning(short)).Running, true);
+    const before = await waitRunning(long);
+    assert.equal(before.Running, true);
+    assert.ok(before.Pid > 0);
+
+    const pid = d.pids().engine;
+    assert.ok(pid);
+    process.kill(pid, 'SIGKILL');
+    await sleep(3000);
+    for (let i = 0; i < 50 && (await docker(d, ['version'])).exitCode !== 0; i++) await sleep(200);
+
+    const again = await long.inspect();
+    assert.equal(again.Running, true, JSON.stringify(again));
+    assert.equal(again.Pid, before.Pid);
+    assert.equal(again.ExitCode, null);
+    process.kill(again.Pid, 0); // the exec's process is alive
+    const f = await finished.inspect();
+    assert.equal(f.Running, false);
+    assert.equal(f.ExitCode, 7);
+    const s = await waitEnded(short);
+    assert.equal(s.Running, false);
+    assert.equal(s.ExitCode, 4);
+    const l = await waitEnded(long);
+    assert.equal(l.Running, false);
+    assert.equal(l.ExitCode, 3);
+    const cr = await created.inspect();
+    assert.equal(cr.Running, false);
+    assert.equal(cr.ExitCode, null);
+    assert.deepEqual(cr.ProcessConfig.arguments, []);
+    assert.equal(cr.ProcessConfig.entrypoint, 'true');
+
+    // As Docker, exec records go with their container.
+    await dockerOk(d, ['rm', '-f', 'ex-restart']);
+    await assert.rejects(finished.inspect(), (err: { statusCode?: number }) => err.statusCode === 404);
+    await assert.rejects(long.inspect(), (err: { statusCode?: number }) => err.statusCode === 404);
+  });
 });

@@ -149,8 +149,33 @@ describe('health checks', () => {
   });
 
   test('probes stop with the container, resume on start and after an engine kill -9', async () => {
+    const healthy = await until('hc', (h) => h?.Status === 'healthy');
+    const since = Math.floor(Date.now() / 1000);
     await dockerOk(d, ['stop', '-t', '0', 'hc']);
     const stopped = await health('hc');
+    // As Docker (daemon/container/health.go CloseMonitorChannel): the monitor stops and the
+    // status becomes unhealthy, the failing streak and the log stay, no health_status event.
+    assert.equal(stopped?.Status, 'unhealthy');
+    assert.equal(stopped?.FailingStreak, healthy?.FailingStreak);
+    assert.ok((stopped?.Log.length ?? 0) >= (healthy?.Log.length ?? 0));
+    // ps shows no health for a stopped container (moby's State.String).
+    assert.match(
+      await dockerOk(d, ['ps', '-a', '--filter', 'name=hc', '--format', '{{.Status}}']),
+      /^Exited \(137\) [^(]*$/,
+    );
+    const stopEvents = await dockerOk(d, [
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.floor(Date.now() / 1000) + 1),
+      '--filter',
+      'container=hc',
+      '--format',
+      '{{.Action}}',
+    ]);
+    assert.ok(stopEvents.includes('die'), stopEvents);
+    assert.ok(!stopEvents.includes('health_status'), stopEvents);
     const count = stopped?.Log.length ?? 0;
     const lastStart = stopped?.Log.at(-1)?.Start;
     await sleep(2500);
@@ -169,9 +194,47 @@ describe('health checks', () => {
     process.kill(pid, 'SIGKILL');
     await sleep(1000);
     for (let i = 0; i < 50 && (await docker(d, ['version'])).exitCode !== 0; i++) await sleep(200);
+    // As Docker's restore (daemon.go initHealthMonitor): the status starts over, then probes.
+    await until('hc', (h) => h?.Status === 'healthy');
     await dockerOk(d, ['exec', 'hc', 'rm', '/tmp/ok']);
     await until('hc', (h) => h?.Status === 'unhealthy');
     await dockerOk(d, ['rm', '-f', 'hc']);
+  });
+
+  test('after an engine kill -9 the health of a running container starts over, as Docker restores it', async () => {
+    await dockerOk(d, [
+      'run',
+      '-d',
+      '--name',
+      'hc-restore',
+      ...NET,
+      '--health-cmd',
+      'true',
+      '--health-interval',
+      '120s',
+      '--health-start-period',
+      '120s',
+      '--health-start-interval',
+      '2s',
+      bb,
+      'sleep',
+      '300',
+    ]);
+    const healthy = await until('hc-restore', (h) => h?.Status === 'healthy');
+    const probes = healthy?.Log.length ?? 0;
+    const pid = d.pids().engine;
+    assert.ok(pid);
+    process.kill(pid, 'SIGKILL');
+    await sleep(500);
+    for (let i = 0; i < 50 && (await docker(d, ['version'])).exitCode !== 0; i++) await sleep(100);
+    // daemon.go restore → initHealthMonitor: starting, streak 0, the log kept.
+    const restored = await health('hc-restore');
+    assert.equal(restored?.Status, 'starting');
+    assert.equal(restored?.FailingStreak, 0);
+    assert.ok((restored?.Log.length ?? 0) >= probes);
+    // Still inside the start period: probed at the start interval, healthy again.
+    await until('hc-restore', (h) => h?.Status === 'healthy');
+    await dockerOk(d, ['rm', '-f', 'hc-restore']);
   });
 
   test('dockerode: Healthcheck durations are checked as Docker does', async () => {

@@ -153,6 +153,44 @@ describe('namespace modes and devices', () => {
   });
 });
 
+describe('--privileged', () => {
+  test('every host device the user may open, all capabilities, no seccomp, no masked or read-only paths', async () => {
+    const script = [
+      'for f in /dev/fuse /dev/net/tun /dev/loop0 /dev/loop-control; do if [ -c $f ] || [ -b $f ]; then echo "dev $f"; fi; done',
+      'exec 3<>/dev/fuse && echo fuse-open',
+      'grep -E "^(CapEff|Seccomp):" /proc/self/status',
+      'grep -c -E " /proc/(kcore|keys|timer_list|sys) " /proc/self/mountinfo',
+      'echo 1 > /proc/sys/net/ipv4/ip_forward && echo sysctl-written',
+      'grep " /sys " /proc/self/mountinfo | grep -q " rw," && echo sys-rw',
+      'ip link add v0 type veth peer name v1 && ip link set v0 up && echo veth-added',
+      'true',
+    ].join('; ');
+    const out = await dockerOk(d, ['run', '--rm', '--privileged', ...NET, bb, 'sh', '-c', script]);
+    const lines = out.trim().split('\n');
+    // Opened by anyone on the host (0666); loop devices are root's alone: not given.
+    assert.ok(lines.includes('dev /dev/fuse'), out);
+    assert.ok(lines.includes('dev /dev/net/tun'), out);
+    assert.ok(!lines.includes('dev /dev/loop0'), out);
+    assert.ok(!lines.includes('dev /dev/loop-control'), out);
+    assert.ok(lines.includes('fuse-open'), out);
+    // Every capability the kernel has (cap_last_cap 40 or more here), in the user namespace.
+    const capEff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(out)?.[1] ?? '0'}`);
+    assert.ok(capEff >= (1n << 41n) - 1n, out);
+    assert.match(out, /Seccomp:\s*0/);
+    assert.ok(lines.includes('0'), `no masked or read-only path mounted: ${out}`);
+    assert.ok(lines.includes('sysctl-written'), out);
+    assert.ok(lines.includes('sys-rw'), out);
+    assert.ok(lines.includes('veth-added'), out);
+
+    // Without --privileged: none of it.
+    const plain = await dockerOk(d, ['run', '--rm', ...NET, bb, 'sh', '-c', script]);
+    assert.ok(!plain.includes('dev /dev/fuse'), plain);
+    assert.match(plain, /Seccomp:\s*2/);
+    assert.ok(!plain.includes('sys-rw'), plain);
+    assert.ok(!plain.includes('veth-added'), plain);
+  });
+});
+
 describe('ps filters', () => {
   test('volume, publish, expose and network filters', async () => {
     await dockerOk(d, ['volume', 'create', 'fvol']);

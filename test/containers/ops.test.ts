@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pushBusybox } from '../fixtures/images.js';
 import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, sleep, startDaemon } from '../helpers/index.js';
+import { type Daemon, docker, dockerOk, dockerode, sleep, startDaemon } from '../helpers/index.js';
 
 /** Restart policies, prune, top and stats with the real docker CLI, as an unprivileged user. */
 
@@ -116,6 +116,38 @@ describe('inspection', () => {
     assert.notEqual(pause.exitCode, 0);
     assert.match(pause.stderr, /freezer/);
     await dockerOk(d, ['rm', '-f', 'busy']);
+  });
+
+  test('stats from /proc count the CPU of reaped children and the block I/O (dockerode)', async (t) => {
+    // Short-lived children burn the CPU, then only an idle shell is left: a cgroup would
+    // still count their time, and so must the /proc figures.
+    await dockerOk(d, [
+      'run',
+      '-d',
+      '--name',
+      'kids',
+      ...NET,
+      bb,
+      'sh',
+      '-c',
+      `dd if=/dev/zero of=/big bs=1M count=8 conv=fsync 2>/dev/null; for n in 1 2 3; do sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done'; done; touch /done; sleep 300`,
+    ]);
+    for (let i = 0; i < 120; i++) {
+      if ((await docker(d, ['exec', 'kids', 'test', '-f', '/done'])).exitCode === 0) break;
+      await sleep(500);
+    }
+    const s = (await dockerode(d).getContainer('kids').stats({ stream: false })) as unknown as {
+      cpu_stats: { cpu_usage: { total_usage: number } };
+      pids_stats: { current: number };
+      blkio_stats: { io_service_bytes_recursive: Array<{ op: string; value: number }> | null };
+    };
+    t.diagnostic(`total_usage ${s.cpu_stats.cpu_usage.total_usage} ns; io ${JSON.stringify(s.blkio_stats)}`);
+    assert.ok(s.pids_stats.current >= 1);
+    assert.ok(s.cpu_stats.cpu_usage.total_usage > 100_000_000, JSON.stringify(s.cpu_stats));
+    const io = s.blkio_stats.io_service_bytes_recursive ?? [];
+    const write = io.find((e) => e.op.toLowerCase() === 'write');
+    assert.ok(write && write.value >= 8 * 1024 * 1024, JSON.stringify(io));
+    await dockerOk(d, ['rm', '-f', 'kids']);
   });
 
   test('container prune removes stopped containers only', async () => {

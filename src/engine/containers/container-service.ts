@@ -560,7 +560,8 @@ export class ContainerService {
     const code = await readExitCode(this.o.layout, c.id);
     if (alive && code === undefined) {
       this.adopted.add(c.id);
-      this.health.begin(c, false);
+      // As Docker's restore: the health status starts over (`starting`, streak 0, log kept).
+      this.health.begin(c, true);
       this.logRotation.begin(c);
       // The exit may have landed between the read and the watch.
       if ((await readExitCode(this.o.layout, c.id)) !== undefined && this.adopted.delete(c.id))

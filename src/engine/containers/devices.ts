@@ -1,5 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { constants } from 'node:fs';
+import { access, readdir, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
 import { InvalidParameter } from '../../errdefs/index.js';
 import type { OciMount } from './oci-spec.js';
 
@@ -48,4 +49,65 @@ export async function deviceMounts(devices: readonly DeviceMapping[]): Promise<O
     });
   }
   return out;
+}
+
+/** What runc gives every container, or what Docker's own /dev has: not bound from the host. */
+const NOT_BOUND = new Set([
+  'pts',
+  'shm',
+  'mqueue',
+  'fd',
+  'console',
+  'ptmx',
+  'null',
+  'zero',
+  'full',
+  'random',
+  'urandom',
+  'tty',
+  'core',
+  'stdin',
+  'stdout',
+  'stderr',
+  '.lxc',
+  '.lxd-mounts',
+  '.udev',
+]);
+
+/** Host device nodes under `dir` this process may open (read or write), depth first. */
+async function openableDevices(dir: string, depth: number, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    if (depth === 0 && NOT_BOUND.has(e.name)) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (depth < 3) await openableDevices(path, depth + 1, out);
+      continue;
+    }
+    if (!e.isCharacterDevice() && !e.isBlockDevice()) continue;
+    const ok = await access(path, constants.R_OK)
+      .then(() => true)
+      .catch(() =>
+        access(path, constants.W_OK)
+          .then(() => true)
+          .catch(() => false),
+      );
+    if (ok) out.push(path);
+  }
+}
+
+/**
+ * `--privileged`: every host device the user may open, bound at its own path (Docker gives
+ * all host devices; in a user namespace the others could not be opened anyway, as the nodes'
+ * owners are not mapped). /dev/null and the like come from the runtime as for any container.
+ */
+export async function privilegedDeviceMounts(devRoot = '/dev'): Promise<OciMount[]> {
+  const paths: string[] = [];
+  await openableDevices(devRoot, 0, paths);
+  return paths.map((p) => ({
+    destination: join('/dev', relative(devRoot, p)),
+    type: 'bind',
+    source: p,
+    options: ['rbind', 'nosuid', 'rw'],
+  }));
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   ExecBackend,
@@ -16,8 +16,9 @@ import { moduleLogger } from '../../log/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { ContainerService } from './container-service.js';
 import { DetachKeyFilter, execDetachKeys } from './detach-keys.js';
+import { runProbe } from './exec-probe.js';
 import { execProcessSpec } from './exec-spec.js';
-import { goDuration, MAX_OUTPUT_BYTES } from './healthcheck.js';
+import { type ExecRecord, ExecStore, readExecExit } from './exec-store.js';
 import type { LiveContainer } from './live-container.js';
 import { runtimeOf } from './oci-runtime.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
@@ -26,36 +27,14 @@ import { runcWording } from './start-error.js';
 
 const log = moduleLogger('containers.exec');
 
+/** How long an ended exec stays inspectable. */
+const EXEC_KEEP_MS = 10 * 60_000;
+
 /** runc's own message out of conmon's error text (`… msg="exec failed: …"`). */
 export function runtimeMessage(text: string): string {
   const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
   if (m?.[1]) return m[1].replace(/\\(.)/g, '$1');
   return runcWording(text.replace(/^conmon exec: /, '').trim());
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
-async function readExitFile(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  const n = Number.parseInt(text.trim(), 10);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-interface ExecRecord {
-  id: string;
-  containerId: string;
-  config: ExecCreateConfig;
-  running: boolean;
-  started: boolean;
-  exitCode: number | null;
-  pid: number;
-  dir: string;
 }
 
 export interface ExecServiceOptions {
@@ -67,13 +46,82 @@ export interface ExecServiceOptions {
 /** Docker's exec instances: created, started once under conmon, inspected afterwards. */
 export class ExecService implements ExecBackend {
   private readonly execs = new Map<string, ExecRecord>();
+  /** Health probes: not written to disk (one a second would churn), dropped once ended. */
+  private readonly probes = new Set<string>();
+  private readonly store: ExecStore;
 
-  constructor(private readonly o: ExecServiceOptions) {}
+  constructor(private readonly o: ExecServiceOptions) {
+    this.store = new ExecStore(join(o.layout.runtimeBase, 'x'));
+  }
 
   private get(id: string): ExecRecord {
     const e = this.execs.get(id);
-    if (!e) throw new NotFound(`No such exec instance: ${id}`);
+    // As Docker, an exec goes with its container.
+    if (!e || !this.containerExists(e.containerId)) {
+      if (e) this.forget(e);
+      throw new NotFound(`No such exec instance: ${id}`);
+    }
     return e;
+  }
+
+  private containerExists(id: string): boolean {
+    try {
+      return this.o.containers.get(id).id === id;
+    } catch {
+      return false;
+    }
+  }
+
+  private save(e: ExecRecord): Promise<void> {
+    if (this.probes.has(e.id)) return Promise.resolve();
+    return this.store.save(e);
+  }
+
+  private forget(e: ExecRecord): void {
+    this.execs.delete(e.id);
+    this.probes.delete(e.id);
+    void this.store.remove(e).catch(() => undefined);
+  }
+
+  /**
+   * At engine start: the records kept on disk. A running exec (its conmon outlives the
+   * engine) is adopted: inspect shows it running with its pid, and its exit code once
+   * conmon writes it. Execs of containers that are gone are dropped.
+   */
+  async load(): Promise<void> {
+    for (const e of await this.store.load()) {
+      if (!this.containerExists(e.containerId)) {
+        await this.store.remove(e).catch(() => undefined);
+        continue;
+      }
+      this.execs.set(e.id, e);
+      if (!e.started || e.exitCode !== null) continue;
+      e.running = true;
+      await this.store.adopt(e, (code) => void this.ended(e, code ?? -1));
+    }
+    log.info({ execs: this.execs.size }, 'exec records loaded');
+  }
+
+  /** An exec ended: its exit code kept (on disk too), conmon's folder removed. */
+  private async ended(e: ExecRecord, code: number): Promise<void> {
+    if (!e.running && e.exitCode !== null) return;
+    e.exitCode = code;
+    e.running = false;
+    e.endedAt = Date.now();
+    await this.save(e);
+    try {
+      this.publish(this.o.containers.get(e.containerId), 'exec_die', {
+        execID: e.id,
+        exitCode: String(code),
+      });
+    } catch {
+      // The container is gone.
+    }
+    await rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  close(): void {
+    this.store.close();
   }
 
   private running(ref: string): LiveContainer {
@@ -100,13 +148,13 @@ export class ExecService implements ExecBackend {
     });
   }
 
-  async create(containerRef: string, config: ExecCreateConfig): Promise<{ Id: string }> {
+  async create(containerRef: string, config: ExecCreateConfig, probe = false): Promise<{ Id: string }> {
     const c = this.running(containerRef);
     if (config.Cmd.length === 0) throw new InvalidParameter('No exec command specified');
     execDetachKeys(config.DetachKeys);
     this.forgetGone();
     const id = randomBytes(32).toString('hex');
-    this.execs.set(id, {
+    const e: ExecRecord = {
       id,
       containerId: c.id,
       config,
@@ -115,20 +163,24 @@ export class ExecService implements ExecBackend {
       exitCode: null,
       pid: 0,
       dir: join(this.o.layout.runtimeBase, 'x', id),
-    });
+    };
+    this.execs.set(id, e);
+    if (probe) this.probes.add(id);
+    await this.save(e);
     this.publish(c, `exec_create: ${config.Cmd.join(' ')}`, { execID: id });
     return { Id: id };
   }
 
-  /** Drops finished execs of containers that no longer exist. */
+  /**
+   * Drops finished execs of containers that no longer exist, and those ended more than
+   * EXEC_KEEP_MS ago (Docker's exec GC drops them after 5 to 10 minutes).
+   */
   private forgetGone(): void {
-    for (const [id, e] of this.execs) {
+    const old = Date.now() - EXEC_KEEP_MS;
+    for (const e of this.execs.values()) {
       if (e.running) continue;
-      try {
-        this.o.containers.get(e.containerId);
-      } catch {
-        this.execs.delete(id);
-      }
+      if (!this.containerExists(e.containerId) || (e.endedAt !== undefined && e.endedAt < old))
+        this.forget(e);
     }
   }
 
@@ -207,10 +259,7 @@ export class ExecService implements ExecBackend {
     const done = this.run(c, e, attach, connectAttach).then(async ({ exited }) => {
       const code = await exited;
       await outputClosed();
-      e.exitCode = code ?? (await readExitFile(join(e.dir, 'exit', c.id))) ?? -1;
-      e.running = false;
-      this.publish(c, 'exec_die', { execID: e.id, exitCode: String(e.exitCode) });
-      await rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
+      await this.ended(e, code ?? (await readExecExit(e)) ?? -1);
     });
     done.catch((err: unknown) => {
       e.running = false;
@@ -218,6 +267,8 @@ export class ExecService implements ExecBackend {
       if (e.exitCode === null) e.exitCode = /not found|no such file/i.test(message) ? 127 : 126;
       if (attach) sink.write('stderr', Buffer.from(`OCI runtime exec failed: ${message}: unknown\n`));
       log.warn({ err, exec: e.id }, 'exec failed to start');
+      e.endedAt = Date.now();
+      void this.save(e);
       void rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
     });
     return {
@@ -247,60 +298,20 @@ export class ExecService implements ExecBackend {
     };
   }
 
-  /**
-   * Runs a health probe as an exec (Docker does the same: exec events included) and
-   * collects stdout and stderr together. Past `timeoutMs` the process is killed and the
-   * result is Docker's: exit code -1, "Health check exceeded timeout (…)".
-   */
-  async probe(
-    c: LiveContainer,
-    cmd: string[],
-    timeoutMs: number,
-  ): Promise<{ exitCode: number; output: string }> {
-    const { Id } = await this.create(c.id, {
-      Cmd: cmd,
-      Env: [],
-      WorkingDir: '',
-      User: '',
-      Tty: false,
-      AttachStdin: false,
-      AttachStdout: true,
-      AttachStderr: true,
-      Privileged: false,
-      DetachKeys: '',
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const session = this.start(
-      Id,
-      { detach: false },
-      {
-        write: (_stream, data) => {
-          if (size > MAX_OUTPUT_BYTES) return;
-          chunks.push(data);
-          size += data.length;
-        },
-      },
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    try {
-      const outcome = await Promise.race([session.done.then(() => 'done' as const), timedOut]);
-      if (outcome === 'timeout') {
-        const pid = this.execs.get(Id)?.pid ?? 0;
-        if (pid > 0) killQuietly(pid);
-        return { exitCode: -1, output: `Health check exceeded timeout (${goDuration(timeoutMs)})` };
-      }
-      return { exitCode: this.execs.get(Id)?.exitCode ?? -1, output: Buffer.concat(chunks).toString() };
-    } catch {
-      return { exitCode: this.execs.get(Id)?.exitCode ?? -1, output: Buffer.concat(chunks).toString() };
-    } finally {
-      clearTimeout(timer);
-      // Probes are not kept for /exec/{id}/json once ended (one a second would pile up).
-      void session.done.finally(() => this.execs.delete(Id)).catch(() => undefined);
-    }
+  /** A health probe as an exec (exec-probe.ts). */
+  probe(c: LiveContainer, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    return runProbe(this, c, cmd, timeoutMs);
+  }
+
+  /** A probe's pid and exit code. */
+  probeState(id: string): { pid: number; exitCode: number | null } | undefined {
+    return this.execs.get(id);
+  }
+
+  /** Probes are not kept for /exec/{id}/json once ended (one a second would pile up). */
+  dropProbe(id: string): void {
+    this.execs.delete(id);
+    this.probes.delete(id);
   }
 
   /** Writes the process spec and has conmon run `runc exec`; resolves with the exit promise. */
@@ -348,6 +359,7 @@ export class ExecService implements ExecBackend {
     );
     e.pid = started.pid;
     e.running = true;
+    await this.save(e);
     this.publish(c, `exec_start: ${e.config.Cmd.join(' ')}`, { execID: e.id });
     return { exited: started.exited };
   }

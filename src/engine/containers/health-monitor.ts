@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { moduleLogger } from '../../log/index.js';
 import {
   applyResult,
@@ -13,6 +14,15 @@ import type { LiveContainer } from './live-container.js';
 import { configOf } from './record.js';
 
 const log = moduleLogger('containers.health');
+
+/** The container's init has ended (gone, or a zombie that conmon has yet to reap). */
+async function initGone(pid: number): Promise<boolean> {
+  if (!pid || pid <= 0) return false;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!stat) return true;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
+}
 
 /** Runs one probe in the container; a timeout must end it and answer exit code -1. */
 export type ProbeRunner = (
@@ -39,8 +49,8 @@ export class HealthMonitor {
   constructor(readonly o: HealthMonitorOptions) {}
 
   /**
-   * Starts probing. `fresh` (a start, not an adoption) resets the status to `starting`;
-   * an adopted container keeps the status it had before the engine restarted.
+   * Starts probing. `fresh` resets the status to `starting` (streak 0, log kept), as Docker
+   * does at a start and at its restore of a running container after a daemon restart.
    */
   begin(c: LiveContainer, fresh: boolean): void {
     this.end(c);
@@ -96,6 +106,9 @@ export class HealthMonitor {
       result = { Start: start, End: new Date().toISOString(), ExitCode: -1, Output: truncateOutput(message) };
     }
     if (w.stopped || !c.state.health || c.state.status !== 'running') return;
+    // A probe killed with the container (stop, kill) is no verdict: as Docker, a stop brings
+    // no health_status event (the exit, seen just after, makes the status unhealthy).
+    if (result.ExitCode !== 0 && (await initGone(c.state.pid))) return;
     const before = c.state.health.Status;
     c.state.health = applyResult(c.state.health, result, probe, c.state.startedAt);
     await c.saveState().catch((err: unknown) => log.warn({ err, id: c.id }, 'state write failed'));

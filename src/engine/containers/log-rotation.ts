@@ -1,4 +1,4 @@
-import { type FSWatcher, linkSync, renameSync, rmSync, statSync, watch } from 'node:fs';
+import { closeSync, type FSWatcher, linkSync, openSync, renameSync, rmSync, statSync, watch } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { moduleLogger } from '../../log/index.js';
@@ -18,6 +18,11 @@ export function holdPath(path: string): string {
   return `${path}.hold`;
 }
 
+/** The file prepared for conmon's next rotation (also linked as `<log>.tmp`). */
+export function nextPath(path: string): string {
+  return `${path}.next`;
+}
+
 /** conmon's `--log-size-max` for a container (it starts a new file past that size). */
 export function logSizeMax(c: LiveContainer): number | undefined {
   return rotationOf(hostConfigOf(c.record).LogConfig as LogConfig)?.maxSize;
@@ -25,14 +30,16 @@ export function logSizeMax(c: LiveContainer): number | undefined {
 
 /**
  * Rotates a container's log as Docker's json-file does (`max-size`, `max-file`). conmon
- * runs with `--log-size-max`: before a write would pass that size it writes a new file at
- * the log path and unlinks the old one. The engine keeps a hard link to the file conmon
- * writes (`.hold`), so the finished file survives; when a new file appears, the hold
- * becomes `.1` (older ones shift up, the oldest goes) and the new file is held in turn.
- * Limit: should the engine's event loop be busy for longer than conmon takes to fill a
- * whole file (a flood into a tiny max-size), that file is lost, as conmon unlinks it.
- * (Asking conmon to reopen at max-size through its control fifo was tried: conmon 2.1.6
- * then drops the output it holds in its write buffer.)
+ * runs with `--log-size-max`: before a write would pass that size it opens `<log>.tmp`
+ * (O_TRUNC), renames it over the log path and so unlinks the old file. The engine keeps a
+ * hard link to the file conmon writes (`.hold`) and prepares the next one: an empty file
+ * `.next` linked as `<log>.tmp`, which conmon then takes. When the prepared file becomes the
+ * live one, the hold becomes `.1` (older ones shift up, the oldest goes) and the new file is
+ * held in turn. A file is lost only if conmon rotates twice before the engine runs (a flood
+ * into a tiny max-size while the event loop is busy): then the older files are dropped
+ * whole, so that what is kept never has a hole (see syncRotation()).
+ * (Asking conmon to reopen through its control fifo is not used: conmon 2.1.6 does not
+ * reset its size count on such a reopen.)
  */
 export class LogRotator {
   private readonly watches = new Map<string, FSWatcher>();
@@ -42,7 +49,10 @@ export class LogRotator {
     const rotation = rotationOf(hostConfigOf(c.record).LogConfig as LogConfig);
     if (!rotation) return;
     await (await open(c.paths.log, 'a')).close();
-    sync(c.paths.log, rotation.maxFile);
+    // A `.tmp` of conmon's left by a crash between its open and its rename is not ours.
+    const tmp = `${c.paths.log}.tmp`;
+    if (inode(tmp) !== undefined && inode(tmp) !== inode(nextPath(c.paths.log))) rmSync(tmp, { force: true });
+    syncRotation(c.paths.log, rotation.maxFile);
   }
 
   /** While the container runs: follows conmon's new files. */
@@ -62,7 +72,7 @@ export class LogRotator {
       try {
         do {
           again = false;
-          sync(c.paths.log, rotation.maxFile);
+          syncRotation(c.paths.log, rotation.maxFile);
         } while (again);
       } catch (err) {
         log.warn({ err, id: c.id }, 'log rotation failed');
@@ -103,35 +113,96 @@ function inode(path: string): number | undefined {
   }
 }
 
-/**
- * When conmon started a new file, the held one becomes `.1`; then the current file is held.
- * Synchronous on purpose: a few metadata calls in one tick, so that a chatty container
- * cannot make conmon start two files before the first is held.
- */
-function sync(path: string, maxFile: number): void {
+function tryRename(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch {
+    // Not there.
+  }
+}
+
+/** Drops the oldest rotated file and shifts the others up; the held one becomes `.1`. */
+function shift(path: string, maxFile: number): void {
   const hold = holdPath(path);
-  const current = inode(path);
-  if (current === undefined) return; // conmon is between its new file and the rename
-  const held = inode(hold);
-  if (held === current) return;
-  const fresh = `${hold}.new`;
+  if (maxFile <= 1) {
+    rmSync(hold, { force: true });
+    return;
+  }
+  rmSync(rotatedPath(path, maxFile - 1), { force: true });
+  for (let i = maxFile - 2; i >= 1; i--) tryRename(rotatedPath(path, i), rotatedPath(path, i + 1));
+  tryRename(hold, rotatedPath(path, 1));
+}
+
+/** Every file older than the live one goes: what follows them may be missing. */
+function dropOlder(path: string): void {
+  for (let n = 1; n < 1000 && inode(rotatedPath(path, n)) !== undefined; n++)
+    rmSync(rotatedPath(path, n), { force: true });
+  rmSync(holdPath(path), { force: true });
+}
+
+/** A second name for the live file (`.hold`). */
+function hold(path: string): void {
+  const fresh = `${holdPath(path)}.new`;
   rmSync(fresh, { force: true });
   linkSync(path, fresh);
-  if (held !== undefined) {
-    if (maxFile <= 1) rmSync(hold, { force: true });
-    else {
-      rmSync(rotatedPath(path, maxFile - 1), { force: true });
-      for (let i = maxFile - 2; i >= 1; i--) {
-        try {
-          renameSync(rotatedPath(path, i), rotatedPath(path, i + 1));
-        } catch {
-          // Not there yet.
-        }
-      }
-      renameSync(hold, rotatedPath(path, 1));
-    }
+  renameSync(fresh, holdPath(path));
+}
+
+/**
+ * An empty file named `.next` and linked as conmon's `.tmp`: at its next rotation conmon
+ * opens that name (O_TRUNC on an empty file) and renames it over the live path, so the new
+ * file already has a name of ours and the one before it is the held one. false when conmon
+ * is between its open and its rename (its own `.tmp` is there).
+ */
+function prepare(path: string): boolean {
+  const next = nextPath(path);
+  const tmp = `${path}.tmp`;
+  const at = inode(tmp);
+  if (at !== undefined) return at === inode(next);
+  rmSync(next, { force: true });
+  closeSync(openSync(next, 'wx', 0o600));
+  try {
+    linkSync(next, tmp);
+    return true;
+  } catch {
+    rmSync(next, { force: true });
+    return false;
   }
-  renameSync(fresh, hold);
+}
+
+/**
+ * Follows conmon's rotations. Synchronous on purpose: a few metadata calls in one tick.
+ * - The live file is the held one: nothing to do but have the next file prepared.
+ * - The live file is the prepared one: it follows the held file directly, which becomes `.1`.
+ * - Any other file: conmon rotated again before the engine ran (a flood into a small
+ *   max-size while the engine was busy), so a file between the held one and the live one
+ *   may be gone. As the kept files must follow each other with no gap, the older ones go
+ *   (Docker drops whole old files too; it never leaves a hole in the middle).
+ * Each round ends by checking that conmon did not rotate meanwhile; if it did, once more.
+ */
+export function syncRotation(path: string, maxFile: number): void {
+  for (let round = 0; round < 20; round++) {
+    const live = inode(path);
+    if (live === undefined) return; // conmon is between its new file and the rename
+    const held = inode(holdPath(path));
+    const next = inode(nextPath(path));
+    const prepared = next !== undefined && inode(`${path}.tmp`) === next;
+    if (held !== live) {
+      if (held !== undefined && next === live) {
+        shift(path, maxFile);
+        renameSync(nextPath(path), holdPath(path));
+      } else {
+        if (held !== undefined) {
+          dropOlder(path);
+          if (!prepared && next !== live) rmSync(nextPath(path), { force: true });
+          log.info({ path }, 'log rotated faster than the engine followed: older files dropped');
+        }
+        hold(path);
+      }
+    }
+    const ready = prepare(path);
+    if (inode(path) === inode(holdPath(path)) && (ready || round >= 19)) return;
+  }
 }
 
 /** The log's files, oldest first: `.N` … `.1`, a hold not yet rotated, the live file. */
@@ -145,6 +216,10 @@ export function logChain(path: string): Array<{ path: string; ino: number }> {
   const live = inode(path);
   const held = inode(holdPath(path));
   if (held !== undefined && held !== live) out.push({ path: holdPath(path), ino: held });
+  // A prepared file conmon already wrote and left (the engine has not caught up yet).
+  const next = inode(nextPath(path));
+  if (next !== undefined && next !== live && next !== held && inode(`${path}.tmp`) !== next)
+    out.push({ path: nextPath(path), ino: next });
   if (live !== undefined) out.push({ path, ino: live });
   return out;
 }

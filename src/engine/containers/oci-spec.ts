@@ -87,14 +87,21 @@ function mounts(input: SpecInput): OciMount[] {
   const shm = hc.ShmSize && hc.ShmSize > 0 ? hc.ShmSize : DEFAULT_SHM;
   const ptsOptions = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
   if (!input.singleId) ptsOptions.push('gid=5');
+  // As Docker: /sys is writable in a privileged container (what the user namespace allows).
+  const sysMode = hc.Privileged ? 'rw' : 'ro';
   const sys: OciMount =
     input.network.kind === 'own'
-      ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] }
+      ? {
+          destination: '/sys',
+          type: 'sysfs',
+          source: 'sysfs',
+          options: ['nosuid', 'noexec', 'nodev', sysMode],
+        }
       : {
           destination: '/sys',
           type: 'bind',
           source: '/sys',
-          options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
+          options: ['rbind', 'nosuid', 'noexec', 'nodev', sysMode],
         };
   const ns = input.namespaces ?? PRIVATE_NAMESPACES;
   // A new procfs needs a pid namespace owned by our user namespace; the host's is bound instead.

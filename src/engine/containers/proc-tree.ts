@@ -4,12 +4,24 @@ import { readdir, readFile } from 'node:fs/promises';
 export interface ProcSample {
   pid: number;
   ppid: number;
-  /** utime + stime, in clock ticks. */
+  /**
+   * utime + stime, in clock ticks, plus cutime + cstime: the time of the children it has
+   * reaped (a cgroup counts processes that are gone too; a shell's short-lived commands).
+   */
   cpuTicks: number;
   userTicks: number;
   systemTicks: number;
   /** Resident set size in bytes. */
   rssBytes: number;
+  /** Bytes read from and written to storage (/proc/PID/io, reaped children included). */
+  readBytes: number;
+  writeBytes: number;
+}
+
+async function readIo(pid: number): Promise<{ readBytes: number; writeBytes: number }> {
+  const text = await readFile(`/proc/${pid}/io`, 'utf8').catch(() => '');
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { readBytes: field('read_bytes'), writeBytes: field('write_bytes') };
 }
 
 export const CLOCK_TICKS = 100;
@@ -21,8 +33,8 @@ async function readStat(pid: number): Promise<ProcSample | undefined> {
     // The comm field may hold spaces and parentheses: the fields after it follow the last ')'.
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const ppid = Number(rest[1]);
-    const utime = Number(rest[11]);
-    const stime = Number(rest[12]);
+    const utime = Number(rest[11]) + Number(rest[13]);
+    const stime = Number(rest[12]) + Number(rest[14]);
     const rssPages = Number(rest[21]);
     return {
       pid,
@@ -31,6 +43,8 @@ async function readStat(pid: number): Promise<ProcSample | undefined> {
       userTicks: utime,
       systemTicks: stime,
       rssBytes: rssPages * PAGE_SIZE,
+      readBytes: 0,
+      writeBytes: 0,
     };
   } catch {
     return undefined;
@@ -38,7 +52,7 @@ async function readStat(pid: number): Promise<ProcSample | undefined> {
 }
 
 /** The process `root` and all its descendants, read from /proc (empty when `root` is gone). */
-export async function processTree(root: number): Promise<ProcSample[]> {
+export async function processTree(root: number, options: { io?: boolean } = {}): Promise<ProcSample[]> {
   if (root <= 0) return [];
   const pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
   const samples = (await Promise.all(pids.map(readStat))).filter((s): s is ProcSample => s !== undefined);
@@ -58,6 +72,12 @@ export async function processTree(root: number): Promise<ProcSample[]> {
     out.push(s);
     queue.push(...(children.get(s.pid) ?? []));
   }
+  if (options.io)
+    await Promise.all(
+      out.map(async (p) => {
+        Object.assign(p, await readIo(p.pid));
+      }),
+    );
   return out;
 }
 

@@ -10,7 +10,7 @@ import type { LiveNetworking } from '../networks/from-container.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { capabilitySet } from './capabilities.js';
 import { resolveUser } from './container-user.js';
-import { deviceMounts } from './devices.js';
+import { deviceMounts, privilegedDeviceMounts } from './devices.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { LiveContainer } from './live-container.js';
 import { logSizeMax } from './log-rotation.js';
@@ -177,7 +177,10 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       seccomp: await span(log, 'seccomp', t, () => loadDefaultSeccomp()),
       userMounts: await span(log, 'volumes', t, async () => ctx.volumes?.prepare(c.id, c.paths.rootfs)),
       namespaces: await namespaceModes(ctx, c),
-      devices: await deviceMounts(hc.Devices ?? []),
+      devices: [
+        ...(hc.Privileged ? await privilegedDeviceMounts() : []),
+        ...(await deviceMounts(hc.Devices ?? [])),
+      ],
     });
     await writeFile(c.paths.spec, JSON.stringify(spec));
     const created = await span(log, 'conmon-create', t, () =>
