@@ -40,7 +40,11 @@
 /* 256 KiB pipes: as fast here as 1 MiB (iperf3), and four times more connections fit in the
  * user's pipe page quota (fs.pipe-user-pages-soft). */
 #define PIPE_BYTES (256 * 1024)
-#define PIPE_POOL 32
+/* A read asks for more than that: a pipe holds 64 buffers of up to a page each from most
+ * sources, but a TCP fragment can be larger (32 KiB pages on loopback and veth). */
+#define READ_BYTES (1024 * 1024)
+/* Idle pipes kept for the next connections: each counts against the user's pipe page quota. */
+#define PIPE_POOL 8
 #define EVENTS 64
 
 static const char *errno_name(int e) {
@@ -68,7 +72,7 @@ static napi_value errno_error(napi_env env, int e) {
 
 /* A socket of `type` with IP_TRANSPARENT and SO_REUSEADDR, bound to src; -errno on failure. */
 static int transparent_socket(int type, const struct sockaddr_in *src) {
-  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  int fd = socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -errno;
   int one = 1;
   if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one) < 0 ||
@@ -243,7 +247,7 @@ static int flow_move(flow *f, int from, int to) {
     }
     if (f->rd_eof) break;
     if (f->p[0] < 0 && pipe_get(f->p) < 0) return -1;
-    ssize_t m = splice(from, NULL, f->p[1], NULL, PIPE_BYTES, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    ssize_t m = splice(from, NULL, f->p[1], NULL, READ_BYTES, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (m > 0) {
       f->n = (size_t)m;
     } else if (m == 0) {
@@ -295,9 +299,9 @@ static void conn_connected(conn *c) {
 
 /* A non-blocking dial of dst, from src with IP_TRANSPARENT when src is given; -errno. */
 static int dial(const struct sockaddr_in *src, const struct sockaddr_storage *dst, socklen_t dst_len) {
-  int fd = src ? transparent_socket(SOCK_STREAM, src) : socket(dst->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = src ? transparent_socket(SOCK_STREAM, src)
+               : socket(dst->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return src ? fd : -errno;
-  fcntl(fd, F_SETFL, O_RDWR | O_NONBLOCK);
   if (connect(fd, (const struct sockaddr *)dst, dst_len) < 0 && errno != EINPROGRESS) {
     int e = errno;
     close(fd);
