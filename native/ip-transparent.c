@@ -37,12 +37,15 @@
 #endif
 
 #define CONNECT_TIMEOUT_S 10
-/* 256 KiB pipes: as fast here as 1 MiB (iperf3), and four times more connections fit in the
- * user's pipe page quota (fs.pipe-user-pages-soft). */
-#define PIPE_BYTES (256 * 1024)
-/* A read asks for more than that: a pipe holds 64 buffers of up to a page each from most
- * sources, but a TCP fragment can be larger (32 KiB pages on loopback and veth). */
-#define READ_BYTES (1024 * 1024)
+/* Pipes start at the default size (16 buffers) and grow to BIG_PIPE once a flow carries bulk
+ * data (a read of GROW_AT bytes or more): fewer splice calls per byte, while the many small
+ * connections stay small in the user's pipe page quota (fs.pipe-user-pages-soft, beyond which
+ * new pipes get 2 buffers). */
+#define BIG_PIPE (1024 * 1024)
+#define GROW_AT (64 * 1024)
+/* A read may ask for more than the pipe's size in pages: a buffer holds one TCP fragment,
+ * which can be larger than a page (32 KiB on loopback and veth). */
+#define READ_BYTES (4 * 1024 * 1024)
 /* Idle pipes kept for the next connections: each counts against the user's pipe page quota. */
 #define PIPE_POOL 8
 #define EVENTS 64
@@ -157,6 +160,7 @@ typedef struct {
   size_t n;
   int rd_eof;
   int shut;
+  int grown; /* tried to grow the pipe already */
 } flow;
 
 typedef struct conn {
@@ -196,15 +200,14 @@ static int pipe_get(int p[2]) {
     p[1] = pool[npool][1];
     return 0;
   }
-  if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) return -1;
-  fcntl(p[1], F_SETPIPE_SZ, PIPE_BYTES); /* may fail over the user's quota: 64 KiB then */
-  return 0;
+  return pipe2(p, O_CLOEXEC | O_NONBLOCK);
 }
 
 /* An empty pipe goes back to the pool; one that still holds bytes is closed. */
 static void pipe_put(flow *f) {
   if (f->p[0] < 0) return;
   if (f->n == 0 && npool < PIPE_POOL) {
+    if (f->grown) fcntl(f->p[1], F_SETPIPE_SZ, 64 * 1024);
     pool[npool][0] = f->p[0];
     pool[npool][1] = f->p[1];
     npool++;
@@ -250,6 +253,10 @@ static int flow_move(flow *f, int from, int to) {
     ssize_t m = splice(from, NULL, f->p[1], NULL, READ_BYTES, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (m > 0) {
       f->n = (size_t)m;
+      if (m >= GROW_AT && !f->grown) {
+        f->grown = 1;
+        fcntl(f->p[1], F_SETPIPE_SZ, BIG_PIPE); /* over the quota it stays as it is */
+      }
     } else if (m == 0) {
       f->rd_eof = 1;
     } else if (errno == EINTR) {
