@@ -48,6 +48,8 @@
 #define READ_BYTES (4 * 1024 * 1024)
 /* Idle pipes kept for the next connections: each counts against the user's pipe page quota. */
 #define PIPE_POOL 8
+/* Reads per connection and turn: a bulk flow gives way to the others, then goes on. */
+#define READS_PER_TURN 8
 #define EVENTS 64
 
 static const char *errno_name(int e) {
@@ -169,10 +171,11 @@ typedef struct conn {
   int upstream;
   int dialing;
   int dead;
+  int queued; /* on the ready list: has more to move without a new event */
   time_t deadline;
   flow up;   /* client -> upstream */
   flow down; /* upstream -> client */
-  struct conn *prev, *next, *next_dead;
+  struct conn *prev, *next, *next_dead, *next_ready;
 } conn;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -183,6 +186,7 @@ static listener **slots;
 static int nslots;
 static conn *live;
 static conn *dead;
+static conn *ready;
 static int dialing;
 static int pool[PIPE_POOL][2];
 static int npool;
@@ -233,11 +237,12 @@ static void conn_close(conn *c) {
   dead = c;
 }
 
-/* Moves what it can from → to; returns -1 on an error of either socket. At the end of `from`,
- * once the pipe is empty, half-closes `to`. Reads only into an empty pipe, so an EAGAIN from
- * the read means `from` has nothing more for now. */
+/* Moves what it can from → to, up to READS_PER_TURN reads; returns -1 on an error of either
+ * socket, 1 when the turn ended with more to read, else 0. At the end of `from`, once the pipe
+ * is empty, half-closes `to`. Reads only into an empty pipe, so an EAGAIN from the read means
+ * `from` has nothing more for now (edge-triggered: the next data brings an event). */
 static int flow_move(flow *f, int from, int to) {
-  for (;;) {
+  for (int reads = 0;; reads++) {
     while (f->n > 0) {
       ssize_t m = splice(f->p[0], NULL, to, NULL, f->n, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (m > 0) {
@@ -249,6 +254,7 @@ static int flow_move(flow *f, int from, int to) {
       }
     }
     if (f->rd_eof) break;
+    if (reads == READS_PER_TURN) return 1;
     if (f->p[0] < 0 && pipe_get(f->p) < 0) return -1;
     ssize_t m = splice(from, NULL, f->p[1], NULL, READ_BYTES, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (m > 0) {
@@ -274,9 +280,15 @@ static int flow_move(flow *f, int from, int to) {
 }
 
 static void conn_pump(conn *c) {
-  if (flow_move(&c->up, c->client, c->upstream) < 0 || flow_move(&c->down, c->upstream, c->client) < 0 ||
-      (c->up.shut && c->down.shut))
+  int up = flow_move(&c->up, c->client, c->upstream);
+  int down = up < 0 ? 0 : flow_move(&c->down, c->upstream, c->client);
+  if (up < 0 || down < 0 || (c->up.shut && c->down.shut)) {
     conn_close(c);
+  } else if ((up > 0 || down > 0) && !c->queued) {
+    c->queued = 1;
+    c->next_ready = ready;
+    ready = c;
+  }
 }
 
 static void conn_connected(conn *c) {
@@ -395,7 +407,7 @@ static void *relay_loop(void *arg) {
   struct epoll_event evs[EVENTS];
   time_t last_sweep = now_s();
   for (;;) {
-    int n = epoll_wait(epfd, evs, EVENTS, dialing > 0 ? 1000 : -1);
+    int n = epoll_wait(epfd, evs, EVENTS, ready ? 0 : dialing > 0 ? 1000 : -1);
     for (int i = 0; i < n; i++) {
       tag *t = evs[i].data.ptr;
       if (t->kind == KIND_LISTENER) {
@@ -406,6 +418,14 @@ static void *relay_loop(void *arg) {
       if (c->dead) continue;
       if (c->dialing) conn_connected(c);
       else conn_pump(c);
+    }
+    conn *turn = ready;
+    ready = NULL;
+    while (turn) {
+      conn *c = turn;
+      turn = c->next_ready;
+      c->queued = 0;
+      if (!c->dead) conn_pump(c);
     }
     while (dead) {
       conn *c = dead;
