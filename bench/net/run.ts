@@ -9,7 +9,8 @@
  *   - container → host, through slirp4netns's host gateway 10.0.2.2 (the networks module has no
  *     --add-host host-gateway yet)
  * Latency: a small HTTP GET (new connection each time, node http client) to busybox httpd in a
- * container through a published port, vs the same httpd on host loopback (median of 200).
+ * container through a published port, vs the same httpd on host loopback (median of 200 each,
+ * the two asked in turn).
  * Writes bench/results/net.json.   Run: node scripts/bench.mjs net
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -94,7 +95,13 @@ function get(port: number): Promise<number> {
   });
 }
 
-async function latency(port: number): Promise<{ medianMs: number; p90Ms: number; n: number }> {
+interface Latency {
+  medianMs: number;
+  p90Ms: number;
+  n: number;
+}
+
+async function warmUp(port: number): Promise<void> {
   // A published port accepts before the server in the container listens (the relay then
   // closes the connection): warm up until requests are answered.
   for (let ok = 0, tries = 0; ok < 10; tries++) {
@@ -107,14 +114,29 @@ async function latency(port: number): Promise<{ medianMs: number; p90Ms: number;
       ok++;
     else await sleep(100);
   }
-  const xs: number[] = [];
-  for (let i = 0; i < LATENCY_RUNS; i++) xs.push(await get(port));
+}
+
+function latencyOf(xs: number[]): Latency {
   const s = [...xs].sort((a, b) => a - b);
   return {
     medianMs: round(median(xs), 3),
     p90Ms: round(s[Math.floor(s.length * 0.9)] ?? 0, 3),
     n: xs.length,
   };
+}
+
+/** Requests to both ports in turn (a published one, a loopback one), so that the machine's
+ * load changes weigh on both alike. */
+async function latencies(a: number, b: number): Promise<[Latency, Latency]> {
+  await warmUp(a);
+  await warmUp(b);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < LATENCY_RUNS; i++) {
+    xs.push(await get(a));
+    ys.push(await get(b));
+  }
+  return [latencyOf(xs), latencyOf(ys)];
 }
 
 async function measure(
@@ -272,7 +294,6 @@ try {
       ];
       await cliOk(daemon, run);
       await waitTcp(port);
-      const published = await latency(port);
       const lport = await freePort();
       const dir = join(daemon.base, 'www');
       mkdirSync(dir, { recursive: true });
@@ -280,11 +301,11 @@ try {
       const h = hostProc('/bin/busybox', ['httpd', '-f', '-p', `127.0.0.1:${lport}`, '-h', dir]);
       hostKids.push(h);
       await waitTcp(lport);
-      const loopback = await latency(lport);
+      const [published, loopback] = await latencies(port, lport);
       h.kill();
       return {
         client:
-          'node http.get, agent: false (a new TCP connection per request), median of 200 after 10 warm-up',
+          'node http.get, agent: false (a new TCP connection per request), median of 200 after 10 warm-up, published and loopback requests in turn',
         published: { ...published, command: `docker ${run.join(' ')}` },
         loopback: { ...loopback, command: `busybox httpd -f -p 127.0.0.1:${lport} (host)` },
         addedMs: round(published.medianMs - loopback.medianMs, 3),

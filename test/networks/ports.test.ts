@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pushBusybox } from '../fixtures/images.js';
@@ -136,6 +136,69 @@ describe('published ports keep the client address', () => {
       `http://${HOST_IP}:${port}/big`,
     ]);
     assert.equal(big.stdout, '200 3000000');
+  });
+
+  test('many connections at once each get their whole reply; a failed dial closes the client', async (t) => {
+    t.after(() => docker(daemon, ['rm', '-f', 'many']));
+    const port = await freePort();
+    const closed = await freePort();
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'many',
+      '-p',
+      `${port}:80`,
+      // Nothing listens on 81 in the container: each dial is refused.
+      '-p',
+      `${closed}:81`,
+      image,
+      'sh',
+      '-c',
+      CGI_SERVER,
+    ]);
+    assert.equal(await peerFromClient(port), CLIENT_IP);
+    const fetches = [
+      ...Array.from({ length: 12 }, () => `http://127.0.0.1:${port}/big`),
+      ...Array.from({ length: 4 }, () => `http://${HOST_IP}:${port}/big`),
+    ].map((url) =>
+      runCommand(
+        'curl',
+        ['-s', '--max-time', '20', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url],
+        {
+          timeoutMs: 30_000,
+        },
+      ),
+    );
+    const clientFetches = Array.from({ length: 4 }, () =>
+      inClient('curl', [
+        '-s',
+        '--max-time',
+        '9',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} %{size_download}',
+        `http://${HOST_IP}:${port}/big`,
+      ]),
+    );
+    const sizes = (await Promise.all([...fetches, ...clientFetches])).map((r) => r.stdout);
+    assert.deepEqual(
+      sizes,
+      Array.from({ length: 20 }, () => '200 3000000'),
+    );
+    // The client's connection is accepted on the host, then closed when the dial fails.
+    const ended = await new Promise<string>((resolve) => {
+      const c = connect(closed, '127.0.0.1');
+      c.setTimeout(15_000, () => {
+        c.destroy();
+        resolve('still open');
+      });
+      c.on('data', () => undefined);
+      c.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      c.once('end', () => resolve('end'));
+    });
+    assert.ok(['end', 'ECONNRESET'].includes(ended), ended);
   });
 
   test('a half-close passes through: the reply comes after the client has finished sending', async (t) => {

@@ -1,12 +1,13 @@
 /**
  * The published-port relay of the netns agent. The engine binds each host port (in the host's
  * network namespace) and hands the listening socket over IPC; this process, inside the
- * container network, accepts on it and dials the container. No process per connection: TCP
- * connections are handed to the native addon (native/ip-transparent.c), which dials and copies
- * with splice(2) on two threads per connection; UDP is relayed here.
+ * container network, relays it to the container. No process, thread or JS per connection:
+ * TCP listening sockets are handed to the native addon (native/ip-transparent.c), whose one
+ * relay thread accepts, dials and copies with splice(2) over epoll; UDP is relayed here.
  * Clients keep their address: the dial is made from a socket bound to the client's ip:port with
  * IP_TRANSPARENT, which the routing set up by HolderNet.init() makes work. Loopback and IPv6
  * clients cannot keep theirs: those are dialled from the gateway, as Docker's proxy does.
+ * Without the addon (no compiler), Node accepts and copies, dialling from the gateway.
  */
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
 import { createRequire } from 'node:module';
@@ -14,8 +15,10 @@ import { connect, type Server, type Socket } from 'node:net';
 import { type AgentReply, type EngineToAgent, keepableSource } from '../port-messages.js';
 
 interface Transparent {
-  /** Takes a duplicate of clientFd; dials and relays on threads of its own (splice). */
-  relayTcp(clientFd: number, srcIp: string, srcPort: number, dstIp: string, dstPort: number): void;
+  /** Takes a duplicate of a listening socket and relays its connections on its own thread. */
+  serveTcp(listenFd: number, dstIp: string, dstPort: number): number;
+  /** Closes the listening socket of serveTcp's id (connections go on until they end). */
+  stopTcp(id: number): void;
   bindUdp(srcIp: string, srcPort: number): number;
 }
 
@@ -67,13 +70,13 @@ export class PortForwarder {
     this.reply({ op: 'published', key: m.key });
   }
 
-  /** Without the addon: a plain dial from the gateway, and Node copying the bytes. */
   /** Closes every published port (their host sockets with them). */
   closeAll(): void {
     for (const p of this.published.values()) p.close();
     this.published.clear();
   }
 
+  /** Without the addon: a plain dial from the gateway, and Node copying the bytes. */
   private relayInNode(client: Socket, target: string, port: number): void {
     const upstream = connect({ host: target, port, allowHalfOpen: true, noDelay: true });
     const both = () => {
@@ -90,24 +93,22 @@ export class PortForwarder {
   }
 
   private tcp(server: Server, target: string, port: number): Published {
+    const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    if (this.addon && typeof fd === 'number' && fd >= 0) {
+      try {
+        const id = this.addon.serveTcp(fd, target, port);
+        // The addon has its own copy of the listening socket: ours only has to go.
+        server.close();
+        const addon = this.addon;
+        return { close: () => addon.stopTcp(id) };
+      } catch (err) {
+        this.say(`native relay failed, relaying in node: ${(err as Error).message}`);
+      }
+    }
     // Read by net.Server for each accepted socket (not in the typings): half-closes pass
     // through, and nothing is read before the container side is connected.
     Object.assign(server, { allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
-    server.on('connection', (client: Socket) => {
-      const fd = (client as unknown as { _handle?: { fd?: number } })._handle?.fd;
-      if (this.addon && typeof fd === 'number' && fd >= 0) {
-        try {
-          const source = keepableSource(client.remoteAddress);
-          this.addon.relayTcp(fd, source ?? '', source ? (client.remotePort ?? 0) : 0, target, port);
-          // The addon has its own copy: closing ours sends nothing to the client.
-          client.destroy();
-          return;
-        } catch (err) {
-          this.say(`native relay failed, relaying in node: ${(err as Error).message}`);
-        }
-      }
-      this.relayInNode(client, target, port);
-    });
+    server.on('connection', (client: Socket) => this.relayInNode(client, target, port));
     server.on('error', (err) => this.say(`published port: ${err.message}`));
     return { close: () => server.close() };
   }
