@@ -84,15 +84,21 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => {
     if (stopping) return;
     stopping = true;
-    log.info('stopping');
-    const timer = setTimeout(() => process.exit(0), STOP_GRACE_MS);
+    // As dockerd: running containers are stopped unless live-restore keeps them (here they
+    // would lose their network anyway once the launcher stops the namespace holder).
+    const keep = daemon.daemon['live-restore'] === true;
+    log.info(keep ? 'stopping; live-restore leaves containers running' : 'stopping');
+    const graceMs = STOP_GRACE_MS + (keep ? 0 : daemon.containers.longestStopTimeout() * 1000);
+    const timer = setTimeout(() => process.exit(0), graceMs);
     timer.unref();
+    const containersDown = keep ? Promise.resolve() : daemon.containers.shutdown();
     let open = servers.length;
     for (const server of servers) {
       server.close(() => {
         open -= 1;
         // Clean-ups of auto-removed containers (mounts, runtime state) finish first.
-        if (open === 0) void daemon.containers.settled().finally(() => process.exit(0));
+        if (open === 0)
+          void containersDown.then(() => daemon.containers.settled()).finally(() => process.exit(0));
       });
       server.closeIdleConnections();
     }

@@ -165,7 +165,7 @@ export async function superviseEngine(options: EngineSupervisorOptions): Promise
       const run = current;
       if (!run.done) {
         signalProcess(run.pid, 'SIGTERM');
-        if (!(await waitForExit(run.pid, options.stopTimeoutMs ?? 15_000))) {
+        if (!(await waitForExit(run.pid, options.stopTimeoutMs ?? 55_000))) {
           log.warn({ enginePid: run.pid }, 'engine did not stop in time; killing it');
           signalProcess(run.pid, 'SIGKILL');
         }

@@ -13,6 +13,8 @@ export interface StartDaemonOptions extends DaemonEnvOptions {
   readyTimeoutMs?: number;
   /** Another build's `dist/cli/main.js` (benchmarks comparing two builds); the user must read it. */
   main?: string;
+  /** The folders of a daemon stopped with `keepDirs` (a restart of the same daemon). */
+  reuse?: DaemonEnv;
 }
 
 export interface DaemonPids {
@@ -76,7 +78,7 @@ function tail(text: string, max = 8000): string {
 
 /** Starts the launcher as the test user and waits until its socket answers /_ping. */
 export async function startDaemon(options: StartDaemonOptions = {}): Promise<Daemon> {
-  const denv = await createDaemonEnv(options);
+  const denv = options.reuse ?? (await createDaemonEnv(options));
   const cmd = asUserCommand(
     denv.user,
     process.execPath,

@@ -305,12 +305,42 @@ export class ContainerService {
     const c = this.get(ref);
     await this.restarts.cancel(c);
     if (!c.running) throw new NotModified(`container ${c.id} is already stopped`);
+    c.state.stoppedByUser = true;
+    await this.stopProcess(c, options);
+  }
+
+  /**
+   * The daemon is stopping (SIGTERM; the launcher takes the namespaces down next): every running
+   * container is stopped as Docker's shutdown does without live-restore (its stop signal, then
+   * SIGKILL after its stop timeout, all at once) and is not marked user-stopped, so `always` and
+   * `unless-stopped` containers start again with the daemon. No policy restarts from here on.
+   */
+  async shutdown(): Promise<void> {
+    this.restarts.close();
+    const running = [...this.byId.values()].filter((c) => c.running);
+    if (running.length) log.info({ containers: running.length }, 'stopping running containers');
+    await Promise.all(
+      running.map((c) =>
+        this.stopProcess(c).catch((err: unknown) => log.warn({ err, id: c.id }, 'stop at shutdown failed')),
+      ),
+    );
+  }
+
+  /** The longest stop timeout among running containers, in seconds (how long shutdown may take). */
+  longestStopTimeout(): number {
+    let longest = 0;
+    for (const c of this.byId.values()) {
+      if (c.running) longest = Math.max(longest, configOf(c.record).StopTimeout ?? 10);
+    }
+    return longest;
+  }
+
+  private async stopProcess(c: LiveContainer, options: { timeout?: number; signal?: string } = {}) {
     const config = configOf(c.record);
     const stopSignal = parseSignal(options.signal || config.StopSignal || 'SIGTERM');
     const timeout = options.timeout ?? config.StopTimeout ?? 10;
     const exit = c.nextExit();
     const root = runtimeOf(this.o.layout, c.id);
-    c.state.stoppedByUser = true;
     await runcKill(root, c.id, stopSignal).catch(() => undefined);
     this.publish(c, 'kill', { signal: String(stopSignal) });
     const exited = await Promise.race([
