@@ -11,6 +11,8 @@ export interface StartDaemonOptions extends DaemonEnvOptions {
   args?: string[];
   /** How long the socket may take to answer /_ping (default 30 s). */
   readyTimeoutMs?: number;
+  /** Another build's dist/cli/main.js (benchmarks comparing builds); the user must read it. */
+  main?: string;
 }
 
 export interface DaemonPids {
@@ -75,7 +77,12 @@ function tail(text: string, max = 8000): string {
 /** Starts the launcher as the test user and waits until its socket answers /_ping. */
 export async function startDaemon(options: StartDaemonOptions = {}): Promise<Daemon> {
   const denv = await createDaemonEnv(options);
-  const cmd = asUserCommand(denv.user, process.execPath, [denv.main, ...(options.args ?? [])], denv.env);
+  const cmd = asUserCommand(
+    denv.user,
+    process.execPath,
+    [options.main ?? denv.main, ...(options.args ?? [])],
+    denv.env,
+  );
   const log: WriteStream = createWriteStream(join(denv.base, 'daemon.log'));
   let out = '';
   let err = '';
