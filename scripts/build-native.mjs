@@ -4,6 +4,7 @@
 // user falls back and says so in its log.
 //   ip-transparent: the netns agent's relay (else published ports do not keep client addresses)
 //   mounts: mount(2)/umount2(2) for the engine (else it spawns mount(8)/umount(8))
+//   veth: a container's veth pair through rtnetlink (else `nsenter … ip -batch -` runs)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const addons = {
   'ip-transparent': 'published ports will not keep client addresses',
   mounts: 'the engine will spawn mount(8)/umount(8)',
+  veth: 'the engine will run ip through nsenter to plug containers into bridges',
 };
 const includes = [
   join(dirname(dirname(process.execPath)), 'include', 'node'),

@@ -1,6 +1,8 @@
 import { ip, ipBatch, linkNames } from '../../drivers/ip.js';
 import { netnsPath, setNetSysctl } from '../../drivers/netns.js';
 import { nftApply } from '../../drivers/nft.js';
+import { nativeVethAttach, nativeVethDetach } from '../../drivers/veth.js';
+import { Internal } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import { type BridgeRuleInput, RELAY_MARK, renderRuleset } from './nft-ruleset.js';
 
@@ -85,6 +87,12 @@ export class HolderNet {
 
   /** A veth pair: one end on the bridge, the other straight into the container as `ifname`. */
   async attach(v: VethSpec): Promise<void> {
+    // rtnetlink from the engine when our addon is there: no spawn; else two `ip -batch` runs.
+    try {
+      if (await nativeVethAttach({ holderPid: this.holderPid, ...v })) return;
+    } catch (err) {
+      throw new Internal((err as Error).message, { cause: err });
+    }
     await ipBatch(this.holderPid, [
       [
         'link',
@@ -123,6 +131,11 @@ export class HolderNet {
 
   /** Removes a host-side veth (its peer goes with it); a missing one is fine. */
   async detach(hostVeth: string): Promise<void> {
+    const done = await nativeVethDetach(this.holderPid, hostVeth).catch((err: unknown) => {
+      log.warn({ err, hostVeth }, 'veth removal failed');
+      return true;
+    });
+    if (done) return;
     await ipBatch(this.holderPid, [['link', 'del', hostVeth]]).catch(() => undefined);
   }
 }
