@@ -10,7 +10,8 @@
  *   - `docker version` (the CLI's own share plus one round trip)
  * Prints medians per build and the median of each debug span (`span` steps and every program
  * run, `ran`) over the measured runs, with the load average before and after.
- *   RLT_BASE_APP=/tmp/base node --import tsx bench/run/compare.ts   (BENCH_RUNS=15, BENCH_ROUNDS=2)
+ *   RLT_BASE_APP=/tmp/base node --import tsx bench/run/compare.ts   (BENCH_RUNS=15, BENCH_ROUNDS=2,
+ *   BENCH_CASES=exec,none,bridge,version,-d to run only some)
  */
 import { readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -115,14 +116,17 @@ try {
     ['run --rm (bridge)', ['run', '--rm', 'busybox', 'true']],
     ['exec true', ['exec', 'exec-target', 'true']],
   ];
+  // BENCH_CASES=exec,bridge: only the cases whose label contains one of the words.
+  const only = process.env.BENCH_CASES?.split(',').filter(Boolean);
+  const chosen = only ? cases.filter(([label]) => only.some((w) => label.includes(w))) : cases;
   for (let i = 0; i < RUNS; i++) {
-    for (const [label, args] of cases) {
+    for (const [label, args] of chosen) {
       // Alternate which build goes first.
       for (const b of i % 2 ? [...builds].reverse() : builds)
         await measured(b, label, async () => (await cliOk(b.daemon, args)).ms);
     }
   }
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < (only && !only.includes('-d') ? 0 : ROUNDS); r++) {
     for (const b of r % 2 ? [...builds].reverse() : builds) {
       await measured(b, 'run -d ×20 /4 (wall)', () =>
         timed(() =>
