@@ -51,7 +51,7 @@ function spansSince(d: Daemon, from: number, into: Record<string, number[]>): vo
       };
       if (typeof o.ms !== 'number') continue;
       const key =
-        o.msg === 'span'
+        o.step !== undefined
           ? `${o.module}:${o.step}`
           : o.msg === 'ran'
             ? `ran ${program(o.cmd ?? '')}`
