@@ -91,6 +91,30 @@ test('nested problems name the path inside the key', async () => {
   assert.match(err.message, /"default-address-pools"\[0\]\.base: invalid value "nope" \(must be a CIDR/);
 });
 
+test('IPv6: ipv6, fixed-cidr-v6 and IPv6 address pools are accepted; an IPv4 pool stays at most /30', async () => {
+  const good = {
+    ipv6: true,
+    'fixed-cidr-v6': 'fd00:1::/64',
+    'default-address-pools': [
+      { base: '10.10.0.0/16', size: 24 },
+      { base: 'fd00:2::/48', size: 64 },
+    ],
+  };
+  const loaded = await loadDaemonConfig({
+    configFile: await file('v6.json', JSON.stringify(good)),
+    flags: {},
+  });
+  assert.deepEqual(loaded.config, good);
+  const small = await file(
+    'v6-small.json',
+    '{"default-address-pools": [{"base": "10.0.0.0/8", "size": 64}]}',
+  );
+  const err = await rejection(loadDaemonConfig({ configFile: small, flags: {} }));
+  assert.match(err.message, /size must be at most 30 for an IPv4 pool/);
+  const bad = await file('v6-bad.json', '{"fixed-cidr-v6": "10.0.0.0/8"}');
+  assert.match((await rejection(loadDaemonConfig({ configFile: bad, flags: {} }))).message, /fixed-cidr-v6/);
+});
+
 test('malformed JSON is an InvalidParameter naming the file', async () => {
   const path = await file('broken.json', '{"hosts": [');
   const err = await rejection(loadDaemonConfig({ configFile: path, flags: {} }));

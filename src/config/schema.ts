@@ -1,9 +1,19 @@
 import { z } from 'zod';
 
-const addressPool = z.strictObject({
-  base: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be a CIDR such as 10.10.0.0/16'),
-  size: z.number().int().min(8).max(30),
-});
+const addressPool = z
+  .strictObject({
+    base: z
+      .string()
+      .regex(
+        /^(\d+\.\d+\.\d+\.\d+|[0-9a-fA-F:]*:[0-9a-fA-F:]*)\/\d+$/,
+        'must be a CIDR such as 10.10.0.0/16 or fd00:1::/48',
+      ),
+    size: z.number().int().min(8).max(127),
+  })
+  .refine((p) => p.base.includes(':') || p.size <= 30, {
+    message: 'size must be at most 30 for an IPv4 pool',
+    path: ['size'],
+  });
 
 /**
  * daemon.json, in Docker's vocabulary. Unknown keys stop start-up with the key named.
@@ -24,6 +34,12 @@ export const DaemonConfigSchema = z.strictObject({
   'dns-search': z.array(z.string()).optional(),
   'dns-opts': z.array(z.string()).optional(),
   'default-address-pools': z.array(addressPool).optional(),
+  /** IPv6 on the default bridge network, with `fixed-cidr-v6` or a /64 from the IPv6 pools. */
+  ipv6: z.boolean().optional(),
+  'fixed-cidr-v6': z
+    .string()
+    .regex(/^[0-9a-fA-F:]*:[0-9a-fA-F:]*\/\d+$/, 'must be an IPv6 CIDR such as fd00:1::/64')
+    .optional(),
   'live-restore': z.boolean().optional(),
   mtu: z.number().int().min(1280).max(65520).optional(),
   'max-concurrent-downloads': z.number().int().min(1).max(32).optional(),

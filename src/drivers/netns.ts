@@ -24,3 +24,11 @@ export function runInNetns(
 export async function setNetSysctl(pid: number, key: string, value: string): Promise<void> {
   await runInNetns(pid, 'sysctl', ['-q', '-w', `${key}=${value}`]);
 }
+
+/**
+ * Several `KEY=VALUE` in one `sysctl -w` run inside the network namespace of `pid`. sysctl
+ * sets every key it can and fails when one could not be set (e.g. a missing interface).
+ */
+export async function setNetSysctls(pid: number, entries: Readonly<Record<string, string>>): Promise<void> {
+  await runInNetns(pid, 'sysctl', ['-q', '-w', ...Object.entries(entries).map(([k, v]) => `${k}=${v}`)]);
+}

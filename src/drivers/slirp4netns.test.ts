@@ -27,6 +27,10 @@ test('slirp4netns gets tap0, the MTU, the sandbox, the API socket and the ready/
   assert.ok(noLoop.includes('--disable-host-loopback'));
   assert.ok(!noLoop.includes('--enable-sandbox'));
   assert.ok(noLoop.includes('--mtu=1500'));
+  assert.ok(!noLoop.includes('--enable-ipv6'));
+  assert.ok(
+    slirp4netnsArgs({ targetPid: 1, mtu: 1500, apiSocket: 's', ipv6: true }).includes('--enable-ipv6'),
+  );
 });
 
 test('newuidmap arguments are the pid then triples', () => {

@@ -10,6 +10,8 @@ export interface Slirp4netnsOptions {
   disableHostLoopback?: boolean;
   /** --enable-sandbox/--enable-seccomp (supported by slirp4netns ≥ 0.4). */
   sandbox?: boolean;
+  /** --enable-ipv6: tap0 gets fd00::/64 by router advertisement, fd00::2 leads to the host's ::1. */
+  ipv6?: boolean;
   tap?: string;
 }
 
@@ -30,6 +32,7 @@ export function slirp4netnsArgs(options: Slirp4netnsOptions): string[] {
     '--configure',
     `--mtu=${options.mtu}`,
     ...(options.disableHostLoopback ? ['--disable-host-loopback'] : []),
+    ...(options.ipv6 ? ['--enable-ipv6'] : []),
     ...(options.sandbox === false ? [] : ['--enable-sandbox', '--enable-seccomp']),
     '--api-socket',
     options.apiSocket,

@@ -12,6 +12,7 @@ export interface SlirpOptions {
   apiSocket: string;
   pidFile: string;
   disableHostLoopback: boolean;
+  ipv6?: boolean;
 }
 
 export interface SlirpSupervisor {
@@ -29,6 +30,7 @@ async function startOnce(options: SlirpOptions): Promise<{ pid: number; exited: 
     mtu: options.mtu,
     apiSocket: options.apiSocket,
     disableHostLoopback: options.disableHostLoopback,
+    ipv6: options.ipv6 ?? true,
   });
   const pid = child.pid;
   if (pid === undefined) throw new Internal('could not start slirp4netns');

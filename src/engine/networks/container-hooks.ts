@@ -15,6 +15,9 @@ export interface NetContainer {
   publishAll: boolean;
   exposedPorts: Record<string, unknown> | null | undefined;
   links: string[];
+  /** The container's host name and its /etc/hosts file (its own addresses are added at attach). */
+  hostname?: string;
+  hostsFile?: string;
 }
 
 /** What the container start path writes into resolv.conf. */

@@ -6,7 +6,7 @@ export const DnsServerConfigSchema = z.object({
   address: z.string(),
   /** Forward unknown names upstream (false for internal networks). */
   forward: z.boolean(),
-  /** Lower-case name → IPv4 addresses, for every container on the network. */
+  /** Lower-case name → IPv4 (and, on IPv6 networks, IPv6) addresses, for every container on the network. */
   records: z.record(z.string(), z.array(z.string())),
   /** Source address → extra names only that container resolves (`--link` aliases). */
   perSource: z.record(z.string(), z.record(z.string(), z.array(z.string()))),

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Socket as DgramSocket } from 'node:dgram';
+import { appendFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { Forbidden, InvalidParameter, isRootlessdError, NotFound } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
@@ -11,8 +12,16 @@ import type {
 import type { ContainerNetworking, NetContainer, PreparedNetwork } from './container-hooks.js';
 import type { DnsAgentConfig } from './dns-config.js';
 import { allocateAddress, poolConfig } from './ipam.js';
+import { allocateAddress6, poolConfig6 } from './ipam6.js';
 import { formatIpv4, macFor, parseCidr, parseIpv4 } from './ipv4.js';
-import type { ContainerNets, ContainerNetWish, EndpointRecord, NetworkRecord } from './network-record.js';
+import { formatIpv6, parseCidr6 } from './ipv6.js';
+import {
+  type ContainerNets,
+  type ContainerNetWish,
+  type EndpointRecord,
+  type NetworkRecord,
+  poolsOf,
+} from './network-record.js';
 import type { NetworkCore } from './network-service.js';
 import { portRequests } from './port-bindings.js';
 import { bindHostPort } from './port-relay.js';
@@ -40,6 +49,7 @@ function wishFrom(networkId: string, raw: unknown): ContainerNetWish {
     networkId,
     aliases: [...(s.Aliases ?? [])],
     ...(s.IPAMConfig?.IPv4Address ? { ipv4: s.IPAMConfig.IPv4Address } : {}),
+    ...(s.IPAMConfig?.IPv6Address ? { ipv6: s.IPAMConfig.IPv6Address } : {}),
     links: [...(s.Links ?? [])],
     ...(s.MacAddress ? { mac: s.MacAddress } : {}),
   };
@@ -239,12 +249,19 @@ export class Endpoints implements ContainerNetworking {
     run.pid = pid;
     this.running.set(c.id, run);
     let index = 0;
+    const own: string[] = [];
     for (const w of nets.networks) {
       const n = this.core.byId.get(w.networkId);
       if (!n || n.driver !== 'bridge') continue;
-      await this.plug(c, n, w, pid, index === 0, index);
+      const e = await this.plug(c, n, w, pid, index === 0, index);
+      if (index === 0) own.push(e.ipv4, ...(e.ipv6 ? [e.ipv6] : []));
       index++;
     }
+    // The container's own addresses under its host name, as Docker writes them.
+    if (c.hostsFile && c.hostname && own.length)
+      await appendFile(c.hostsFile, own.map((ip) => `${ip}\t${c.hostname}\n`).join('')).catch(
+        (err: unknown) => log.debug({ err, id: c.id }, 'hosts entry not added'),
+      );
     await this.startRelays(c, pid);
     await this.core.updateDns(this.addLinks());
   }
@@ -308,10 +325,11 @@ export class Endpoints implements ContainerNetworking {
     if (!p) throw new InvalidParameter(`network ${n.name} has no IPv4 pool`);
     const subnet = parseCidr(p.subnet);
     if (!subnet) throw new InvalidParameter(`network ${n.name} has a bad subnet ${p.subnet}`);
-    if (w.ipv4 && !n.userSubnet)
+    if ((w.ipv4 && !n.userSubnet) || (w.ipv6 && n.enableIpv6 && !n.userSubnet6))
       throw new InvalidParameter(
         'user specified IP address is supported only when connecting to networks with user configured subnets',
       );
+    const v6 = poolsOf(n).v6;
     const e = await this.core.locked(async () => {
       const pool = poolConfig(subnet, p.ipRange, p.gateway);
       const taken = new Set(
@@ -320,10 +338,12 @@ export class Endpoints implements ContainerNetworking {
           .map(([, e]) => parseIpv4(e.ipv4) ?? 0),
       );
       const ip = allocateAddress(pool, taken, w.ipv4);
+      const ip6 = this.allocate6(c, n, w);
       const endpoint: EndpointRecord = {
         endpointId: randomBytes(32).toString('hex'),
         name: c.name,
         ipv4: formatIpv4(ip),
+        ...(ip6 ? { ipv6: ip6 } : {}),
         mac: w.mac ?? macFor(ip),
         ifname: `eth${index}`,
         hostVeth: `veth${createHash('sha256').update(`${c.id}/${n.id}`).digest('hex').slice(0, 7)}`,
@@ -341,6 +361,8 @@ export class Endpoints implements ContainerNetworking {
       mac: e.mac,
       addressCidr: `${e.ipv4}/${subnet.prefix}`,
       ...(primary && !n.internal ? { gateway: p.gateway } : {}),
+      ...(e.ipv6 && v6 ? { addressCidr6: `${e.ipv6}/${v6.subnet.split('/')[1]}` } : {}),
+      ...(e.ipv6 && v6 && primary && !n.internal ? { gateway6: v6.gateway } : {}),
       mtu: this.o.mtu,
     };
     try {
@@ -364,6 +386,27 @@ export class Endpoints implements ContainerNetworking {
       actor: { id: n.id, attributes: { container: c.id, name: n.name, type: n.driver } },
     });
     return e;
+  }
+
+  /** The IPv6 address of a new endpoint on an IPv6-enabled network (`--ip6` or the lowest free). */
+  private allocate6(c: NetContainer, n: NetworkRecord, w: ContainerNetWish): string | undefined {
+    const v6 = poolsOf(n).v6;
+    if (!v6) {
+      // Docker ignores --ip6 on a network without IPv6... but says so: refuse, rather than drop it.
+      if (w.ipv6)
+        throw new InvalidParameter(
+          `invalid endpoint settings: ${w.ipv6}: IPv6 address specified but network ${n.name} does not have IPv6 enabled`,
+        );
+      return undefined;
+    }
+    const subnet = parseCidr6(v6.subnet);
+    if (!subnet) throw new InvalidParameter(`network ${n.name} has a bad subnet ${v6.subnet}`);
+    const taken = new Set(
+      Object.entries(n.endpoints)
+        .filter(([id, e]) => id !== c.id && e.ipv6)
+        .map(([, e]) => e.ipv6 as string),
+    );
+    return formatIpv6(allocateAddress6(poolConfig6(subnet, v6.ipRange, v6.gateway), taken, w.ipv6));
   }
 
   /**
@@ -400,7 +443,7 @@ export class Endpoints implements ContainerNetworking {
             const t = Object.values(n.endpoints).find((x) => x.name === target);
             if (!t) continue;
             const mine = server.perSource[e.ipv4] ?? {};
-            mine[alias.toLowerCase()] = [t.ipv4];
+            mine[alias.toLowerCase()] = t.ipv6 ? [t.ipv4, t.ipv6] : [t.ipv4];
             server.perSource[e.ipv4] = mine;
           }
         }

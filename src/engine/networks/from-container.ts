@@ -21,6 +21,8 @@ export function netContainerOf(c: LiveContainer): NetContainer {
     publishAll: raw.PublishAllPorts === true,
     exposedPorts: (config.ExposedPorts ?? null) as Record<string, unknown> | null,
     links: Array.isArray(raw.Links) ? raw.Links.filter((l): l is string => typeof l === 'string') : [],
+    hostname: config.Hostname || c.id.slice(0, 12),
+    hostsFile: c.paths.hosts,
   };
 }
 

@@ -1,10 +1,10 @@
 import { ip, ipBatch, linkNames } from '../../drivers/ip.js';
-import { netnsPath, setNetSysctl } from '../../drivers/netns.js';
+import { netnsPath, setNetSysctl, setNetSysctls } from '../../drivers/netns.js';
 import { nftApply } from '../../drivers/nft.js';
 import { nativeVethAttach, nativeVethDetach } from '../../drivers/veth.js';
 import { Internal } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
-import { type BridgeRuleInput, RELAY_MARK, renderRuleset } from './nft-ruleset.js';
+import { type BridgeRuleInput, RELAY_MARK, renderRuleset, renderRuleset6 } from './nft-ruleset.js';
 
 const log = moduleLogger('networks.holder');
 
@@ -12,6 +12,8 @@ export interface BridgeSpec {
   name: string;
   /** Gateway address with prefix, e.g. 172.18.0.1/16. */
   gatewayCidr: string;
+  /** The IPv6 gateway with prefix on IPv6-enabled networks, e.g. fd00:dead:beef::1/64. */
+  gatewayCidr6?: string;
   mtu: number;
 }
 
@@ -25,6 +27,9 @@ export interface VethSpec {
   addressCidr: string;
   /** Default route via this gateway (unset for internal networks and secondary interfaces). */
   gateway?: string;
+  /** IPv6-enabled networks: the address with prefix, and the default route's gateway. */
+  addressCidr6?: string;
+  gateway6?: string;
   mtu: number;
 }
 
@@ -60,16 +65,40 @@ export class HolderNet {
     } catch (err) {
       log.warn({ err }, 'published ports will not keep client addresses: relay routing failed');
     }
+    await this.initIpv6().catch((err: unknown) =>
+      log.warn({ err }, 'IPv6 forwarding not enabled: IPv6 networks will not route'),
+    );
+  }
+
+  /**
+   * IPv6 forwarding between bridges and out of the uplink. slirp4netns --enable-ipv6 gives
+   * tap0 a SLAAC address in fd00::/64 and a default route via fe80::2 by router
+   * advertisements; a forwarding namespace ignores those unless accept_ra is 2, so that is set
+   * first (the address and route are then kept up to date by slirp's adverts).
+   */
+  private async initIpv6(): Promise<void> {
+    // One run; accept_ra first. Without tap0 (no slirp4netns) that key fails, the other is set.
+    await setNetSysctls(this.holderPid, {
+      'net.ipv6.conf.tap0.accept_ra': '2',
+      'net.ipv6.conf.all.forwarding': '1',
+    }).catch(async () => {
+      await setNetSysctl(this.holderPid, 'net.ipv6.conf.all.forwarding', '1');
+    });
   }
 
   async ensureBridges(bridges: readonly BridgeSpec[]): Promise<void> {
     const existing = new Set(await linkNames(this.holderPid));
     const cmds: string[][] = [];
     for (const b of bridges) {
-      if (existing.has(b.name)) continue;
+      if (existing.has(b.name)) {
+        // The default bridge may have been made IPv6-enabled since (daemon.json `ipv6`).
+        if (b.gatewayCidr6) cmds.push(['addr', 'replace', b.gatewayCidr6, 'dev', b.name, 'nodad']);
+        continue;
+      }
       cmds.push(['link', 'add', b.name, 'type', 'bridge']);
       cmds.push(['link', 'set', b.name, 'mtu', String(b.mtu)]);
       cmds.push(['addr', 'add', b.gatewayCidr, 'dev', b.name]);
+      if (b.gatewayCidr6) cmds.push(['addr', 'add', b.gatewayCidr6, 'dev', b.name, 'nodad']);
       cmds.push(['link', 'set', b.name, 'up']);
     }
     await ipBatch(this.holderPid, cmds);
@@ -82,7 +111,7 @@ export class HolderNet {
   }
 
   async applyRules(bridges: readonly BridgeRuleInput[]): Promise<void> {
-    await nftApply(this.holderPid, renderRuleset(bridges));
+    await nftApply(this.holderPid, renderRuleset(bridges) + renderRuleset6(bridges));
   }
 
   /** A veth pair: one end on the bridge, the other straight into the container as `ifname`. */
@@ -120,7 +149,9 @@ export class HolderNet {
       ['addr', 'add', v.addressCidr, 'dev', v.ifname],
       ['link', 'set', v.ifname, 'up'],
     ];
+    if (v.addressCidr6) inside.push(['addr', 'add', v.addressCidr6, 'dev', v.ifname, 'nodad']);
     if (v.gateway) inside.push(['route', 'replace', 'default', 'via', v.gateway, 'dev', v.ifname]);
+    if (v.gateway6) inside.push(['route', 'replace', 'default', 'via', v.gateway6, 'dev', v.ifname]);
     try {
       await ipBatch(v.pid, inside);
     } catch (err) {

@@ -6,6 +6,8 @@ export const EndpointRecordSchema = z.object({
   /** Container name without the leading slash. */
   name: z.string(),
   ipv4: z.string(),
+  /** On IPv6-enabled networks. */
+  ipv6: z.string().optional(),
   mac: z.string(),
   /** Interface name inside the container (eth0, eth1, …) and the host-side veth. */
   ifname: z.string(),
@@ -24,9 +26,13 @@ export const NetworkRecordSchema = z.object({
   /** 'bridge' | 'host' | 'null' */
   driver: z.string(),
   internal: z.boolean(),
+  /** `--ipv6`: the network has an IPv6 pool (the ipam entry whose subnet has a colon). */
+  enableIpv6: z.boolean().optional(),
   attachable: z.boolean(),
   /** A subnet the user chose (then containers may ask for a fixed address). */
   userSubnet: z.boolean(),
+  /** An IPv6 subnet the user chose (then containers may ask for a fixed IPv6 address). */
+  userSubnet6: z.boolean().optional(),
   ipam: z.array(z.object({ subnet: z.string(), ipRange: z.string().optional(), gateway: z.string() })),
   ipamOptions: z.record(z.string(), z.string()),
   options: z.record(z.string(), z.string()),
@@ -51,6 +57,7 @@ export const ContainerNetsSchema = z.object({
       networkId: z.string(),
       aliases: z.array(z.string()),
       ipv4: z.string().optional(),
+      ipv6: z.string().optional(),
       links: z.array(z.string()),
       mac: z.string().optional(),
     }),
@@ -58,3 +65,13 @@ export const ContainerNetsSchema = z.object({
 });
 export type ContainerNets = z.infer<typeof ContainerNetsSchema>;
 export type ContainerNetWish = ContainerNets['networks'][number];
+
+/** The IPv4 and IPv6 pools of a network (IPv6 only when enabled). */
+export function poolsOf(n: NetworkRecord): {
+  v4?: NetworkRecord['ipam'][number];
+  v6?: NetworkRecord['ipam'][number];
+} {
+  const v4 = n.ipam.find((p) => !p.subnet.includes(':'));
+  const v6 = n.enableIpv6 ? n.ipam.find((p) => p.subnet.includes(':')) : undefined;
+  return { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) };
+}

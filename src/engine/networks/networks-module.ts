@@ -39,9 +39,11 @@ export class NetworksModule {
 
   constructor(o: NetworksModuleOptions) {
     const mtu = o.daemon.mtu ?? o.slirp?.mtu ?? 65520;
-    const pools: AddressPool[] = o.daemon['default-address-pools']?.length
-      ? o.daemon['default-address-pools'].map((p) => ({ base: p.base, size: p.size }))
-      : DOCKER_DEFAULT_POOLS;
+    const configured = (o.daemon['default-address-pools'] ?? []).map((p) => ({ base: p.base, size: p.size }));
+    // IPv6 pools alone leave Docker's IPv4 defaults in place (and the reverse: see v6Pools).
+    const pools: AddressPool[] = configured.some((p) => !p.base.includes(':'))
+      ? configured
+      : [...DOCKER_DEFAULT_POOLS, ...configured];
     const reserved = [parseCidr(o.slirp?.cidr ?? '10.0.2.0/24')].filter((c): c is Cidr => !!c);
     const upstreamDns = o.slirp?.dns ?? '10.0.2.3';
     const netRuntime = join(o.runtimeDir, 'rootlessd', 'net');
@@ -55,6 +57,10 @@ export class NetworksModule {
       pools,
       upstreamDns,
       reserved,
+      defaultBridgeIpv6: {
+        enable: Boolean(o.daemon.ipv6),
+        ...(o.daemon['fixed-cidr-v6'] ? { fixedCidr: o.daemon['fixed-cidr-v6'] } : {}),
+      },
     });
     this.endpoints = new Endpoints(this.core, {
       holderPid: o.holderPid,

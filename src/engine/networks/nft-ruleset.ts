@@ -2,6 +2,8 @@
 export interface BridgeRuleInput {
   bridge: string;
   subnet: string;
+  /** The IPv6 subnet of an IPv6-enabled network. */
+  subnet6?: string;
   internal: boolean;
 }
 
@@ -51,5 +53,39 @@ export function renderRuleset(bridges: readonly BridgeRuleInput[], uplink = 'tap
     '}',
     '',
   );
+  return lines.join('\n');
+}
+
+/**
+ * The IPv6 twin of the table (`table ip6`), for IPv6-enabled networks: the same isolation
+ * between bridges and for internal ones, and masquerade of their IPv6 subnets out of the
+ * uplink (slirp4netns's fd00::/64, see docs/networking.md).
+ */
+export function renderRuleset6(bridges: readonly BridgeRuleInput[], uplink = 'tap0'): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines: string[] = [
+    `table ip6 ${NFT_TABLE}`,
+    `delete table ip6 ${NFT_TABLE}`,
+    `table ip6 ${NFT_TABLE} {`,
+    '  chain forward {',
+    '    type filter hook forward priority filter; policy accept;',
+  ];
+  for (const b of bridges) lines.push(`    iifname ${q(b.bridge)} oifname ${q(b.bridge)} accept`);
+  for (const b of bridges) {
+    if (b.internal || !b.subnet6) {
+      // Internal networks, and networks without IPv6, reach nothing but themselves over IPv6.
+      lines.push(`    iifname ${q(b.bridge)} drop`);
+      lines.push(`    oifname ${q(b.bridge)} drop`);
+    }
+  }
+  if (bridges.length > 0) {
+    const set = `{ ${bridges.map((b) => q(b.bridge)).join(', ')} }`;
+    lines.push(`    iifname ${set} oifname ${set} drop`);
+  }
+  lines.push('  }', '  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;');
+  for (const b of bridges) {
+    if (!b.internal && b.subnet6) lines.push(`    ip6 saddr ${b.subnet6} oifname ${q(uplink)} masquerade`);
+  }
+  lines.push('  }', '}', '');
   return lines.join('\n');
 }

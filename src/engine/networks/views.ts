@@ -5,19 +5,24 @@ import type {
   PortBindingView,
   PortSummaryView,
 } from '../../types/network.js';
-import type { ContainerNetWish, EndpointRecord, NetworkRecord } from './network-record.js';
+import { type ContainerNetWish, type EndpointRecord, type NetworkRecord, poolsOf } from './network-record.js';
+
+function prefixOf(subnet: string | undefined): number {
+  return Number(subnet?.split('/')[1] ?? 0);
+}
 
 export function networkView(n: NetworkRecord, withContainers: boolean): NetworkView {
   const containers: NetworkView['Containers'] = {};
   if (withContainers) {
     for (const [id, e] of Object.entries(n.endpoints)) {
       const prefix = n.ipam[0]?.subnet.split('/')[1] ?? '16';
+      const v6 = poolsOf(n).v6;
       containers[id] = {
         Name: e.name,
         EndpointID: e.endpointId,
         MacAddress: e.mac,
         IPv4Address: `${e.ipv4}/${prefix}`,
-        IPv6Address: '',
+        IPv6Address: e.ipv6 && v6 ? `${e.ipv6}/${prefixOf(v6.subnet)}` : '',
       };
     }
   }
@@ -28,15 +33,17 @@ export function networkView(n: NetworkRecord, withContainers: boolean): NetworkV
     Scope: 'local',
     Driver: n.driver,
     EnableIPv4: true,
-    EnableIPv6: false,
+    EnableIPv6: Boolean(n.enableIpv6),
     IPAM: {
       Driver: 'default',
       Options: Object.keys(n.ipamOptions).length ? n.ipamOptions : null,
-      Config: n.ipam.map((p) => ({
-        Subnet: p.subnet,
-        ...(p.ipRange ? { IPRange: p.ipRange } : {}),
-        Gateway: p.gateway,
-      })),
+      Config: n.ipam
+        .filter((p) => n.enableIpv6 || !p.subnet.includes(':'))
+        .map((p) => ({
+          Subnet: p.subnet,
+          ...(p.ipRange ? { IPRange: p.ipRange } : {}),
+          Gateway: p.gateway,
+        })),
     },
     Internal: n.internal,
     Attachable: n.attachable,
@@ -55,8 +62,16 @@ export function endpointView(
   e: EndpointRecord | undefined,
 ): EndpointView {
   const prefix = Number(n.ipam[0]?.subnet.split('/')[1] ?? 0);
+  const v6 = poolsOf(n).v6;
+  const has6 = Boolean(e?.ipv6 && v6);
   return {
-    IPAMConfig: wish.ipv4 ? { IPv4Address: wish.ipv4 } : null,
+    IPAMConfig:
+      wish.ipv4 || wish.ipv6
+        ? {
+            ...(wish.ipv4 ? { IPv4Address: wish.ipv4 } : {}),
+            ...(wish.ipv6 ? { IPv6Address: wish.ipv6 } : {}),
+          }
+        : null,
     Links: wish.links.length ? wish.links : null,
     Aliases: wish.aliases.length ? wish.aliases : null,
     MacAddress: e?.mac ?? '',
@@ -67,9 +82,9 @@ export function endpointView(
     Gateway: e ? (n.ipam[0]?.gateway ?? '') : '',
     IPAddress: e?.ipv4 ?? '',
     IPPrefixLen: e ? prefix : 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: has6 ? (v6?.gateway ?? '') : '',
+    GlobalIPv6Address: has6 ? (e?.ipv6 ?? '') : '',
+    GlobalIPv6PrefixLen: has6 ? prefixOf(v6?.subnet) : 0,
     DNSNames: e?.dnsNames.length ? e.dnsNames : null,
   };
 }
@@ -113,11 +128,11 @@ export function containerSettingsView(
     SecondaryIPv6Addresses: null,
     EndpointID: p?.EndpointID ?? '',
     Gateway: p?.Gateway ?? '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    GlobalIPv6Address: p?.GlobalIPv6Address ?? '',
+    GlobalIPv6PrefixLen: p?.GlobalIPv6PrefixLen ?? 0,
     IPAddress: p?.IPAddress ?? '',
     IPPrefixLen: p?.IPPrefixLen ?? 0,
-    IPv6Gateway: '',
+    IPv6Gateway: p?.IPv6Gateway ?? '',
     MacAddress: p?.MacAddress ?? '',
     Networks: networks,
   };

@@ -70,10 +70,21 @@ async function answer(config: DnsServerConfig, source: string, query: Buffer): P
   if (q) {
     const found = lookupName(config, source, q.name);
     if (found) {
-      const answers =
-        q.type === 'A' || (q.type as string) === 'ANY'
-          ? found.map((ip) => ({ type: 'A' as const, name: q.name, ttl: NXDOMAIN_FREE_TTL, data: ip }))
-          : [];
+      // A for the IPv4 addresses, AAAA for the IPv6 ones (IPv6-enabled networks); a known name
+      // without an address of the asked family answers empty (NOERROR), as Docker does.
+      const any = (q.type as string) === 'ANY';
+      const answers = [
+        ...(q.type === 'A' || any
+          ? found
+              .filter((ip) => !ip.includes(':'))
+              .map((ip) => ({ type: 'A' as const, name: q.name, ttl: NXDOMAIN_FREE_TTL, data: ip }))
+          : []),
+        ...(q.type === 'AAAA' || any
+          ? found
+              .filter((ip) => ip.includes(':'))
+              .map((ip) => ({ type: 'AAAA' as const, name: q.name, ttl: NXDOMAIN_FREE_TTL, data: ip }))
+          : []),
+      ];
       return dnsPacket.encode({ ...base, flags: flags | dnsPacket.AUTHORITATIVE_ANSWER, answers });
     }
   }
