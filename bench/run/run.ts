@@ -6,7 +6,8 @@
  *   - `docker ps -a` with 100 containers made by `docker create` (median of 10)
  *   - `docker exec C true` (median of N)
  *   - idle memory of the whole daemon tree (VmRSS of every process, listed)
- * Writes bench/results/run.json.   Run: node scripts/bench.mjs run   (BENCH_RUNS=20 by default)
+ * Writes bench/results/run.json.   Run: node scripts/bench.mjs run   (BENCH_RUNS=20 by default;
+ * RLT_BENCH_MAIN=/path/dist/cli/main.js measures another build)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -59,7 +60,8 @@ function roleOf(d: Daemon, pid: number): string {
 const registry = await startRegistry();
 await pushBusybox(registry);
 const image = `${registry.host}/library/busybox`;
-const daemon = await startDaemon();
+// RLT_BENCH_MAIN: another build's dist/cli/main.js (to alternate old and new builds; see compare.ts).
+const daemon = await startDaemon(process.env.RLT_BENCH_MAIN ? { main: process.env.RLT_BENCH_MAIN } : {});
 const figures: Record<string, unknown> = {};
 try {
   await cliOk(daemon, ['pull', image]);

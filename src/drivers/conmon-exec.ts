@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { Internal } from '../errdefs/index.js';
+import { moduleLogger } from '../log/index.js';
 import { CONMON_BINARY, type ConmonOptions, conmonArgs, parseMessages, type SyncMessage } from './conmon.js';
 import { spawnPipes } from './exec.js';
 
@@ -9,6 +10,8 @@ export interface ConmonExecStarted {
   /** Resolves with the exit code conmon reports (undefined when it did not say). */
   exited: Promise<number | undefined>;
 }
+
+const log = moduleLogger('conmon');
 
 /** Reads one JSON message after another from a pipe conmon writes. */
 class MessageReader {
@@ -58,6 +61,12 @@ export async function startConmonExec(
 ): Promise<ConmonExecStarted> {
   if (!o.exec) throw new Internal('conmon exec: no exec options');
   const attach = o.exec.attach;
+  const t0 = performance.now();
+  const at = (step: string) =>
+    log.debug(
+      { exec: o.uuid?.slice(0, 12), step, ms: Math.round((performance.now() - t0) * 10) / 10 },
+      'exec step',
+    );
   const child = spawnPipes(CONMON_BINARY, conmonArgs(o), {
     stdio: attach
       ? ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe']
@@ -78,13 +87,16 @@ export async function startConmonExec(
     start.write(Buffer.from([0]));
     const ready = await attachPipe.next();
     if (!ready || (ready.data ?? -1) < 0) throw fail(ready?.message ?? 'attach socket not ready');
+    at('attach-ready');
     try {
       await connect?.();
     } finally {
       start.write(Buffer.from([0]));
     }
+    at('attached');
   }
   const first = await sync.next();
+  at('pid');
   if (!first) throw fail('exited before the process started');
   if (first.data === undefined || first.data <= 0)
     throw fail(first.message ?? `runtime failed (${first.data})`);

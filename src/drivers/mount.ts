@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import { Internal } from '../errdefs/index.js';
 import { run } from './exec.js';
 import { mountFuseOverlayfs } from './fuse-overlayfs.js';
+import { nativeMount, nativeUnmount } from './native-mounts.js';
 
 /**
  * What to mount, containerd style: `overlay` (the kernel's), `fuse-overlayfs`, or `bind`
@@ -19,13 +21,10 @@ const TIMEOUT_MS = 30_000;
 async function mountOne(spec: MountSpec, target: string, signal?: AbortSignal): Promise<void> {
   switch (spec.type) {
     case 'overlay':
-      await run('mount', ['-t', 'overlay', '-o', spec.options.join(','), spec.source, target], {
-        timeoutMs: TIMEOUT_MS,
-        signal,
-      });
-      return;
     case 'tmpfs':
-      await run('mount', ['-t', 'tmpfs', '-o', spec.options.join(','), spec.source, target], {
+      // The system call when our addon is there (no mount(8) spawn), else the program.
+      if (await systemCall(() => nativeMount(spec.type, spec.source, spec.options, target))) return;
+      await run('mount', ['-t', spec.type, '-o', spec.options.join(','), spec.source, target], {
         timeoutMs: TIMEOUT_MS,
         signal,
       });
@@ -66,8 +65,18 @@ export async function unmount(
   target: string,
   options: { lazy?: boolean; signal?: AbortSignal } = {},
 ): Promise<void> {
+  if (await systemCall(() => nativeUnmount(target, options.lazy ?? false))) return;
   await run('umount', [...(options.lazy ? ['-l'] : []), target], {
     timeoutMs: TIMEOUT_MS,
     signal: options.signal,
   });
+}
+
+/** Runs a native mount call; its errno error becomes an Internal error naming the call. */
+async function systemCall(fn: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new Internal((err as Error).message, { cause: err });
+  }
 }

@@ -12,7 +12,7 @@ import type {
 import { startConmonExec } from '../../drivers/conmon-exec.js';
 import { connectSeqpacket, type SeqpacketConnection } from '../../drivers/seqpacket.js';
 import { Conflict, InvalidParameter, NotFound } from '../../errdefs/index.js';
-import { moduleLogger } from '../../log/index.js';
+import { moduleLogger, span } from '../../log/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { ContainerService } from './container-service.js';
 import { DetachKeyFilter, execDetachKeys } from './detach-keys.js';
@@ -256,11 +256,14 @@ export class ExecService implements ExecBackend {
         if (!conn) resolve();
         else conn.onClose(resolve);
       });
-    const done = this.run(c, e, attach, connectAttach).then(async ({ exited }) => {
-      const code = await exited;
-      await outputClosed();
-      await this.ended(e, code ?? (await readExecExit(e)) ?? -1);
-    });
+    const t = { exec: e.id.slice(0, 12) };
+    const done = span(log, 'exec-start', t, () => this.run(c, e, attach, connectAttach)).then(
+      async ({ exited }) => {
+        const code = await span(log, 'exec-exit', t, () => exited);
+        await span(log, 'output-closed', t, outputClosed);
+        await this.ended(e, code ?? (await readExecExit(e)) ?? -1);
+      },
+    );
     done.catch((err: unknown) => {
       e.running = false;
       const message = runtimeMessage(err instanceof Error ? err.message : String(err));
@@ -338,24 +341,26 @@ export class ExecService implements ExecBackend {
     });
     const specPath = join(e.dir, 'process.json');
     await writeFile(specPath, JSON.stringify(processSpec));
-    const started = await startConmonExec(
-      {
-        id: c.id,
-        uuid: e.id,
-        name: c.record.name.slice(1),
-        runtime: rt.binary ?? 'runc',
-        runtimeRoot: rt.root,
-        bundle: e.dir,
-        pidFile: join(e.dir, 'pid'),
-        conmonPidFile: join(e.dir, 'conmon.pid'),
-        logPath: join(e.dir, 'log'),
-        exitDir,
-        socketDir: folders.socketDir,
-        stdin: attach && e.config.AttachStdin,
-        tty: e.config.Tty,
-        exec: { processSpec: specPath, attach },
-      },
-      attach ? connectAttach : undefined,
+    const started = await span(log, 'conmon-exec', { exec: e.id.slice(0, 12) }, () =>
+      startConmonExec(
+        {
+          id: c.id,
+          uuid: e.id,
+          name: c.record.name.slice(1),
+          runtime: rt.binary ?? 'runc',
+          runtimeRoot: rt.root,
+          bundle: e.dir,
+          pidFile: join(e.dir, 'pid'),
+          conmonPidFile: join(e.dir, 'conmon.pid'),
+          logPath: join(e.dir, 'log'),
+          exitDir,
+          socketDir: folders.socketDir,
+          stdin: attach && e.config.AttachStdin,
+          tty: e.config.Tty,
+          exec: { processSpec: specPath, attach },
+        },
+        attach ? connectAttach : undefined,
+      ),
     );
     e.pid = started.pid;
     e.running = true;

@@ -1,6 +1,8 @@
 import { ip, ipBatch, linkNames } from '../../drivers/ip.js';
 import { netnsPath, setNetSysctl, setNetSysctls } from '../../drivers/netns.js';
 import { nftApply } from '../../drivers/nft.js';
+import { nativeVethAttach, nativeVethDetach } from '../../drivers/veth.js';
+import { Internal } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import { type BridgeRuleInput, RELAY_MARK, renderRuleset, renderRuleset6 } from './nft-ruleset.js';
 
@@ -114,6 +116,24 @@ export class HolderNet {
 
   /** A veth pair: one end on the bridge, the other straight into the container as `ifname`. */
   async attach(v: VethSpec): Promise<void> {
+    // rtnetlink from the engine when our addon is there: no spawn for IPv4 (IPv6 networks add
+    // one `ip -batch` run for the IPv6 address and route); else two `ip -batch` runs.
+    let plugged: boolean;
+    try {
+      plugged = await nativeVethAttach({ holderPid: this.holderPid, ...v });
+    } catch (err) {
+      throw new Internal((err as Error).message, { cause: err });
+    }
+    if (plugged) {
+      const v6: string[][] = [];
+      if (v.addressCidr6) v6.push(['addr', 'add', v.addressCidr6, 'dev', v.ifname, 'nodad']);
+      if (v.gateway6) v6.push(['route', 'replace', 'default', 'via', v.gateway6, 'dev', v.ifname]);
+      await ipBatch(v.pid, v6).catch(async (err: unknown) => {
+        await this.detach(v.hostVeth);
+        throw err;
+      });
+      return;
+    }
     await ipBatch(this.holderPid, [
       [
         'link',
@@ -154,6 +174,11 @@ export class HolderNet {
 
   /** Removes a host-side veth (its peer goes with it); a missing one is fine. */
   async detach(hostVeth: string): Promise<void> {
+    const done = await nativeVethDetach(this.holderPid, hostVeth).catch((err: unknown) => {
+      log.warn({ err, hostVeth }, 'veth removal failed');
+      return true;
+    });
+    if (done) return;
     await ipBatch(this.holderPid, [['link', 'del', hostVeth]]).catch(() => undefined);
   }
 }

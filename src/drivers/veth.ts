@@ -1,0 +1,96 @@
+import { createRequire } from 'node:module';
+import { moduleLogger } from '../log/index.js';
+import { netnsPath } from './netns.js';
+
+const log = moduleLogger('veth');
+
+/** What `attach` sets up: one veth pair between a bridge and a container's namespace. */
+export interface NativeVeth {
+  /** Network namespace file of the container network (the holder's). */
+  holderNs: string;
+  /** Network namespace file of the container. */
+  containerNs: string;
+  hostVeth: string;
+  bridge: string;
+  ifname: string;
+  /** aa:bb:cc:dd:ee:ff, or "" for the kernel's choice. */
+  mac: string;
+  address: string;
+  prefix: number;
+  /** Default route via this address; "" for none. */
+  gateway: string;
+  mtu: number;
+}
+
+interface VethAddon {
+  attach(v: NativeVeth): Promise<void>;
+  detach(holderNs: string, hostVeth: string): Promise<void>;
+}
+
+let addon: VethAddon | null | undefined;
+
+/**
+ * Our rtnetlink addon (native/veth.c → dist/native/veth.node): no `nsenter … ip` spawn per
+ * container start or stop. Undefined when it was not built (no C compiler): callers run ip.
+ */
+function load(): VethAddon | undefined {
+  if (addon !== undefined) return addon ?? undefined;
+  const require = createRequire(import.meta.url);
+  // dist/drivers/*.js and dist/cli/engine.bundle.mjs sit one level below dist/; src/drivers/*.ts two.
+  for (const path of ['../native/veth.node', '../../dist/native/veth.node']) {
+    try {
+      addon = require(path) as VethAddon;
+      return addon;
+    } catch {}
+  }
+  log.info('native veth addon missing: ip is run through nsenter instead');
+  addon = null;
+  return undefined;
+}
+
+export interface VethPlug {
+  holderPid: number;
+  /** The container's init pid (its network namespace). */
+  pid: number;
+  hostVeth: string;
+  bridge: string;
+  ifname: string;
+  mac: string;
+  /** ADDRESS/PREFIX */
+  addressCidr: string;
+  gateway?: string;
+  mtu: number;
+}
+
+/**
+ * The veth pair of `v` through rtnetlink; false when the addon is missing. On failure nothing
+ * is left behind, and the error's message carries the kernel's text ("File exists", …).
+ */
+export async function nativeVethAttach(v: VethPlug): Promise<boolean> {
+  const a = load();
+  if (!a) return false;
+  const [address = '', prefix = '32'] = v.addressCidr.split('/');
+  const t0 = performance.now();
+  await a.attach({
+    holderNs: netnsPath(v.holderPid),
+    containerNs: netnsPath(v.pid),
+    hostVeth: v.hostVeth,
+    bridge: v.bridge,
+    ifname: v.ifname,
+    mac: v.mac,
+    address,
+    prefix: Number(prefix),
+    gateway: v.gateway ?? '',
+    mtu: v.mtu,
+  });
+  log.debug({ hostVeth: v.hostVeth, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'veth attached');
+  return true;
+}
+
+/** Removes a host-side veth through rtnetlink (a missing one is fine); false without the addon. */
+export async function nativeVethDetach(holderPid: number, hostVeth: string): Promise<boolean> {
+  const a = load();
+  if (!a) return false;
+  await a.detach(netnsPath(holderPid), hostVeth);
+  return true;
+}

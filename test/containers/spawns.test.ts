@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pushBusybox } from '../fixtures/images.js';
+import { type Registry, startRegistry } from '../fixtures/registry.js';
+import { type Daemon, dockerOk, REPO_ROOT, runChecked, sleep, startDaemon } from '../helpers/index.js';
+
+/**
+ * The programs a container run spawns (issue 5: each costs about 10 ms). With the native addons
+ * built (scripts/build-native.mjs), the rootfs is mounted and unmounted and the veth pair plugged
+ * and unplugged by system calls: no mount, umount, nsenter or ip per container; only conmon (which
+ * runs the runtime's create) and the runtime's start and delete remain.
+ */
+
+let d: Daemon;
+let registry: Registry;
+let bb: string;
+const ADDONS = ['mounts', 'veth'].every((a) => existsSync(join(REPO_ROOT, 'dist', 'native', `${a}.node`)));
+
+before(async () => {
+  registry = await startRegistry();
+  bb = `${registry.host}/library/busybox:latest`;
+  await pushBusybox(registry);
+  d = await startDaemon({ daemonJson: { 'log-level': 'debug' } });
+  await dockerOk(d, ['pull', bb]);
+  // The first bridge run sets up the bridge and its rules (programs run once, not per container).
+  await dockerOk(d, ['run', '--rm', bb, 'true']);
+});
+after(async () => {
+  await d?.stop();
+  await registry?.stop();
+});
+
+const logSize = () => statSync(join(d.base, 'daemon.log')).size;
+
+/** Programs the engine ran or spawned (debug `run`/`spawn` lines) in its log since `from`. */
+function programsSince(from: number): string[] {
+  const out: string[] = [];
+  for (const line of readFileSync(join(d.base, 'daemon.log')).subarray(from).toString().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const o = JSON.parse(line) as { msg?: string; cmd?: string };
+      if ((o.msg === 'run' || o.msg === 'spawn') && o.cmd) out.push(o.cmd.split(' ')[0] ?? '');
+    } catch {}
+  }
+  return out;
+}
+
+/** Waits until the log stops growing: the clean-up after a container runs off the client's path. */
+async function settled(): Promise<void> {
+  let last = -1;
+  while (logSize() !== last) {
+    last = logSize();
+    await sleep(500);
+  }
+}
+
+describe('programs spawned per container', () => {
+  test('the native addons were built (npm run build, with a C compiler)', () => {
+    assert.ok(ADDONS, 'dist/native/mounts.node or veth.node is missing');
+  });
+
+  for (const net of ['none', 'bridge']) {
+    test(`run --rm --network ${net}: conmon and the runtime only`, async () => {
+      await settled();
+      const from = logSize();
+      await dockerOk(d, ['run', '--rm', '--network', net, bb, 'true']);
+      await settled();
+      const programs = programsSince(from).map((p) => p.replace(/^.*\//, ''));
+      assert.ok(programs.includes('conmon'), programs.join(' '));
+      for (const p of ['mount', 'umount', 'nsenter', 'ip', 'fuse-overlayfs'])
+        assert.ok(!programs.includes(p), `${p} was run: ${programs.join(' ')}`);
+      assert.ok(programs.length <= 3, programs.join(' '));
+    });
+  }
+
+  test('the veth is plugged (address, default route) and gone after the run', async () => {
+    const r = await dockerOk(d, [
+      'run',
+      '--rm',
+      bb,
+      'sh',
+      '-c',
+      'busybox ip -4 addr show eth0; busybox ip route',
+    ]);
+    assert.match(r, /inet 172\.17\.\d+\.\d+\/16/);
+    assert.match(r, /default via 172\.17\.0\.1 dev eth0/);
+    const holder = d.pids().holder;
+    assert.ok(holder, 'holder pid');
+    const links = await runChecked('nsenter', [`--net=/proc/${holder}/ns/net`, 'ip', '-o', 'link']);
+    assert.doesNotMatch(links, /veth/, links);
+  });
+});
