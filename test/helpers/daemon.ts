@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { LAUNCHER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { createDaemonEnv, type DaemonEnv, type DaemonEnvOptions, removeDaemonEnv } from './daemon-env.js';
 import { pings } from './http.js';
 import { childrenOf, descendantsOf, isAlive, processUids, sleep, within } from './proc.js';
@@ -75,7 +76,13 @@ function tail(text: string, max = 8000): string {
 /** Starts the launcher as the test user and waits until its socket answers /_ping. */
 export async function startDaemon(options: StartDaemonOptions = {}): Promise<Daemon> {
   const denv = await createDaemonEnv(options);
-  const cmd = asUserCommand(denv.user, process.execPath, [denv.main, ...(options.args ?? [])], denv.env);
+  // With the flags it runs with in production (`rootlessd`, `npm start`, the systemd unit).
+  const cmd = asUserCommand(
+    denv.user,
+    process.execPath,
+    [...LAUNCHER_NODE_FLAGS, denv.main, ...(options.args ?? [])],
+    denv.env,
+  );
   const log: WriteStream = createWriteStream(join(denv.base, 'daemon.log'));
   let out = '';
   let err = '';
