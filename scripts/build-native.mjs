@@ -1,34 +1,43 @@
-// Builds the native addon of the netns agent (native/ip-transparent.c → dist/native/
-// ip-transparent.node) with the system C compiler and the Node-API headers that come with
-// Node (PREFIX/include/node). No node-gyp: it would fetch headers from the internet.
-// A missing compiler or headers is not fatal: the relay then dials without keeping the
-// client's address, and says so in its log.
+// Builds the native addons (native/NAME.c → dist/native/NAME.node) with the system C compiler
+// and the Node-API headers that come with Node (PREFIX/include/node). No node-gyp: it would
+// fetch headers from the internet. A missing compiler or headers is not fatal; each addon's
+// caller has a fallback:
+//   ip-transparent  the netns agent's relay then dials without keeping the client's address
+//   malloc-trim     the daemon's processes keep glibc's free pages at idle (more memory)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'native', 'ip-transparent.c');
-const out = join(root, 'dist', 'native', 'ip-transparent.node');
+const FALLBACK = {
+  'ip-transparent': 'published ports will not keep client addresses',
+  'malloc-trim': 'idle processes will not give free malloc pages back',
+};
 const includes = [
   join(dirname(dirname(process.execPath)), 'include', 'node'),
   '/usr/include/node',
   '/usr/local/include/node',
 ].filter((d) => existsSync(join(d, 'node_api.h')));
 
-if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) process.exit(0);
-if (includes.length === 0) {
-  console.warn('build-native: node_api.h not found; published ports will not keep client addresses');
-  process.exit(0);
-}
-mkdirSync(dirname(out), { recursive: true });
-try {
-  execFileSync(
-    process.env.CC || 'cc',
-    ['-O2', '-Wall', '-Wextra', '-fPIC', '-shared', `-I${includes[0]}`, '-o', out, source],
-    { stdio: 'inherit' },
-  );
-} catch (err) {
-  console.warn(`build-native: ${err.message}; published ports will not keep client addresses`);
+for (const file of readdirSync(join(root, 'native')).filter((f) => f.endsWith('.c'))) {
+  const name = file.slice(0, -2);
+  const source = join(root, 'native', file);
+  const out = join(root, 'dist', 'native', `${name}.node`);
+  const without = FALLBACK[name] ?? 'its caller falls back';
+  if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) continue;
+  if (includes.length === 0) {
+    console.warn(`build-native: node_api.h not found; ${without}`);
+    continue;
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  try {
+    execFileSync(
+      process.env.CC || 'cc',
+      ['-O2', '-Wall', '-Wextra', '-fPIC', '-shared', `-I${includes[0]}`, '-o', out, source],
+      { stdio: 'inherit' },
+    );
+  } catch (err) {
+    console.warn(`build-native: ${name}: ${err.message}; ${without}`);
+  }
 }
