@@ -1,18 +1,20 @@
 // Builds the native addons (native/NAME.c → dist/native/NAME.node) with the system C compiler
 // and the Node-API headers that come with Node (PREFIX/include/node). No node-gyp: it would
-// fetch headers from the internet. A missing compiler or headers is not fatal: each addon's
-// user falls back and says so in its log.
-//   ip-transparent: the netns agent's relay (else published ports do not keep client addresses)
-//   mounts: mount(2)/umount2(2) for the engine (else it spawns mount(8)/umount(8))
-//   veth: a container's veth pair through rtnetlink (else `nsenter … ip -batch -` runs)
+// fetch headers from the internet. A missing compiler or headers is not fatal; each addon's
+// caller has a fallback:
+//   ip-transparent  the netns agent's relay then dials without keeping the client's address
+//   malloc-trim     the daemon's processes keep glibc's free pages at idle (more memory)
+//   mounts          the engine spawns mount(8)/umount(8)
+//   veth            the engine runs ip through nsenter to plug containers into bridges
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const addons = {
+const FALLBACK = {
   'ip-transparent': 'published ports will not keep client addresses',
+  'malloc-trim': 'idle processes will not give free malloc pages back',
   mounts: 'the engine will spawn mount(8)/umount(8)',
   veth: 'the engine will run ip through nsenter to plug containers into bridges',
 };
@@ -22,9 +24,11 @@ const includes = [
   '/usr/local/include/node',
 ].filter((d) => existsSync(join(d, 'node_api.h')));
 
-for (const [name, without] of Object.entries(addons)) {
-  const source = join(root, 'native', `${name}.c`);
+for (const file of readdirSync(join(root, 'native')).filter((f) => f.endsWith('.c'))) {
+  const name = file.slice(0, -2);
+  const source = join(root, 'native', file);
   const out = join(root, 'dist', 'native', `${name}.node`);
+  const without = FALLBACK[name] ?? 'its caller falls back';
   if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) continue;
   if (includes.length === 0) {
     console.warn(`build-native: node_api.h not found; ${without}`);
@@ -38,6 +42,6 @@ for (const [name, without] of Object.entries(addons)) {
       { stdio: 'inherit' },
     );
   } catch (err) {
-    console.warn(`build-native: ${err.message}; ${without}`);
+    console.warn(`build-native: ${name}: ${err.message}; ${without}`);
   }
 }

@@ -1,7 +1,10 @@
 // Bundles the engine's entry (dist/cli/engine.js, built by tsc) into one module,
-// dist/cli/engine.bundle.mjs. Node 20 spends most of an engine start resolving and loading
-// a few hundred ESM files; one file starts about 0.3 s sooner, and a restarted engine must
-// answer within 2 s. Native addons stay external (they are loaded from node_modules).
+// dist/cli/engine.bundle.mjs, and the launcher's (dist/cli/rootlessd.js, run by
+// dist/cli/main.js) into dist/cli/launcher.bundle.mjs. Node 20 spends most of an engine start
+// resolving and loading a few hundred ESM files; one file starts about 0.3 s sooner, and a
+// restarted engine must answer within 2 s. One file also takes less memory than the modules it
+// holds (the launcher's idle anonymous memory: 24 MiB as modules, 16.5 MiB as a bundle).
+// Native addons stay external (they are loaded from node_modules).
 // Whitespace and comments are dropped and the output is pure ASCII: V8 keeps the module's
 // source in memory for as long as the engine runs, and one non-Latin-1 character (a ’ in a
 // comment) makes it a two-byte string, 5.8 MB instead of 2.1 MB. Names are kept, so stack
@@ -9,28 +12,34 @@
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['dist/cli/engine.js'],
-  outfile: 'dist/cli/engine.bundle.mjs',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  minifyWhitespace: true,
-  legalComments: 'none',
-  charset: 'ascii',
-  external: ['node-unix-socket', '@napi-rs/xattr'],
-  // Bundled CommonJS dependencies call require(): give the ES module one.
-  banner: {
-    js: "import { createRequire as __rootlessdRequire } from 'node:module'; const require = __rootlessdRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
-
-const nonAscii = readFileSync('dist/cli/engine.bundle.mjs').findIndex((b) => b > 0x7f);
-if (nonAscii >= 0) {
-  console.warn(
-    `bundle-engine: dist/cli/engine.bundle.mjs has a non-ASCII byte at ${nonAscii}: V8 will hold it as a two-byte string (write it as an escape in the source)`,
-  );
+async function bundle(entry, outfile) {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    minifyWhitespace: true,
+    legalComments: 'none',
+    charset: 'ascii',
+    external: ['node-unix-socket', '@napi-rs/xattr'],
+    // Bundled CommonJS dependencies call require(): give the ES module one.
+    banner: {
+      js: "import { createRequire as __rootlessdRequire } from 'node:module'; const require = __rootlessdRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  const nonAscii = readFileSync(outfile).findIndex((b) => b > 0x7f);
+  if (nonAscii >= 0) {
+    console.warn(
+      `bundle-engine: ${outfile} has a non-ASCII byte at ${nonAscii}: V8 will hold it as a two-byte string (write it as an escape in the source)`,
+    );
+  }
 }
+
+await Promise.all([
+  bundle('dist/cli/engine.js', 'dist/cli/engine.bundle.mjs'),
+  bundle('dist/cli/rootlessd.js', 'dist/cli/launcher.bundle.mjs'),
+]);

@@ -65,19 +65,82 @@ export interface ProcMemory {
   name: string;
   cmdline: string;
   vmRssKiB: number;
+  /** Proportional set size: pages shared with other processes (node's own code) divided among them. */
+  pssKiB: number;
+  /** Anonymous memory (heaps, stacks): the process's own. */
+  anonKiB: number;
 }
 
-/** VmRSS and identity of a process, from /proc/PID/status and cmdline; undefined if gone. */
+/** A field of /proc/PID/smaps_rollup in KiB (0 when unreadable: it needs root or the same uid). */
+function rollupField(text: string, key: string): number {
+  return Number(new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1] ?? 0);
+}
+
+/** VmRSS, PSS, anonymous memory and identity of a process, from /proc; undefined if gone. */
 export function procMemory(pid: number): ProcMemory | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?';
     const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    return { pid, name, cmdline: cmdline.slice(0, 160), vmRssKiB: rss };
+    let rollup = '';
+    try {
+      rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    } catch {}
+    return {
+      pid,
+      name,
+      cmdline: cmdline.slice(0, 160),
+      vmRssKiB: rss,
+      pssKiB: rollupField(rollup, 'Pss'),
+      anonKiB: rollupField(rollup, 'Anonymous'),
+    };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The memory a tree of processes needs on its own, whatever else runs on the machine: each
+ * process's anonymous memory, plus the resident pages of every mapped file (node's binary,
+ * libc, addons) counted once, with the most any one process of the tree has resident. The sum
+ * of PSS comes to the same on a quiet machine, but drops when other programs (other daemons,
+ * editors, test runs) map the same node binary; the sum of RSS counts node's code once per
+ * process. Reads /proc/PID/smaps (root, or the same uid).
+ */
+export function treeFootprintKiB(pids: readonly number[]): number {
+  let own = 0;
+  const files = new Map<string, number>();
+  for (const pid of pids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    } catch {
+      continue;
+    }
+    const perFile = new Map<string, number>();
+    let path = '';
+    for (const line of text.split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) {
+        path = head[1]?.startsWith('/') ? head[1] : '';
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB$/.exec(line);
+      if (rss) {
+        if (path) perFile.set(path, (perFile.get(path) ?? 0) + Number(rss[1]));
+        continue;
+      }
+      // Anonymous pages of a file mapping (written copies: relocations, .data) are the process's own.
+      const anon = /^Anonymous:\s+(\d+) kB$/.exec(line);
+      if (anon) {
+        own += Number(anon[1]);
+        if (path) perFile.set(path, (perFile.get(path) ?? 0) - Number(anon[1]));
+      }
+    }
+    for (const [file, kib] of perFile) files.set(file, Math.max(files.get(file) ?? 0, kib));
+  }
+  return own + [...files.values()].reduce((a, b) => a + b, 0);
 }
 
 export function machine(): Record<string, string | number> {

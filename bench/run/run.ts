@@ -5,7 +5,8 @@
  *   - 20 × `docker run -d busybox sleep 600`, 4 at a time (total wall time)
  *   - `docker ps -a` with 100 containers made by `docker create` (median of 10)
  *   - `docker exec C true` (median of N)
- *   - idle memory of the whole daemon tree (VmRSS of every process, listed)
+ *   - idle memory of the whole daemon tree (RSS, PSS and anonymous memory of every process, and the
+ *     tree's footprint: see treeFootprintKiB)
  * Writes bench/results/run.json.   Run: node scripts/bench.mjs run   (BENCH_RUNS=20 by default;
  * RLT_BENCH_MAIN=/path/dist/cli/main.js measures another build)
  */
@@ -15,7 +16,17 @@ import { fileURLToPath } from 'node:url';
 import { pushBusybox } from '../../test/fixtures/images.js';
 import { startRegistry } from '../../test/fixtures/registry.js';
 import { type Daemon, sleep, startDaemon } from '../../test/helpers/index.js';
-import { cli, cliOk, machine, median, type ProcMemory, procMemory, round, timed } from './cli.js';
+import {
+  cli,
+  cliOk,
+  machine,
+  median,
+  type ProcMemory,
+  procMemory,
+  round,
+  timed,
+  treeFootprintKiB,
+} from './cli.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -126,11 +137,19 @@ try {
     .map((pid) => procMemory(pid))
     .filter((p): p is ProcMemory => p !== undefined)
     .map((p) => ({ role: roleOf(daemon, p.pid), ...p }));
-  const totalKiB = procs.reduce((a, p) => a + p.vmRssKiB, 0);
+  const total = (k: 'vmRssKiB' | 'pssKiB' | 'anonKiB') => procs.reduce((a, p) => a + p[k], 0);
   figures.idleMemory = {
-    how: 'sum of VmRSS (/proc/PID/status) of the launcher, its descendants and every process named by a pid file, after all containers were removed and 5 s idle',
-    totalMiB: round(totalKiB / 1024),
-    processes: procs.map((p) => ({ ...p, vmRssMiB: round(p.vmRssKiB / 1024) })),
+    how: 'after all containers were removed and 5 s idle, of the launcher, its descendants and every process named by a pid file: totalMiB sums VmRSS (/proc/PID/status; node code counted once per process), totalPssMiB sums PSS and totalAnonMiB anonymous memory (/proc/PID/smaps_rollup), footprintMiB is every process anonymous memory plus each mapped file pages once (what PSS sums to when nothing else on the machine maps node)',
+    totalMiB: round(total('vmRssKiB') / 1024),
+    totalPssMiB: round(total('pssKiB') / 1024),
+    totalAnonMiB: round(total('anonKiB') / 1024),
+    footprintMiB: round(treeFootprintKiB(procs.map((p) => p.pid)) / 1024),
+    processes: procs.map((p) => ({
+      ...p,
+      vmRssMiB: round(p.vmRssKiB / 1024),
+      pssMiB: round(p.pssKiB / 1024),
+      anonMiB: round(p.anonKiB / 1024),
+    })),
   };
   console.log('idle memory', figures.idleMemory);
 } finally {

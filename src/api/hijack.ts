@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { Duplex } from 'node:stream';
-import { createWebSocketStream, WebSocketServer } from 'ws';
 import { NotFound } from '../errdefs/index.js';
 import { moduleLogger } from '../log/index.js';
 import { checkApiVersion, MAX_API_VERSION, pathnameOf, splitVersionedPath } from './api-version.js';
@@ -83,14 +82,27 @@ export function writeRawAnswer(
   socket.end(Buffer.concat([Buffer.from(`${statusLine(status)}${lines}\r\n`), bytes]));
 }
 
-const wsServer = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+interface WsApi {
+  server: import('ws').WebSocketServer;
+  createWebSocketStream: typeof import('ws').createWebSocketStream;
+}
+let wsApi: Promise<WsApi> | undefined;
+
+/** `ws` is loaded at the first WebSocket attach: about 2.5 MiB that most engines never use. */
+function loadWs(): Promise<WsApi> {
+  wsApi ??= import('ws').then((m) => ({
+    server: new m.WebSocketServer({ noServer: true, perMessageDeflate: false }),
+    createWebSocketStream: m.createWebSocketStream,
+  }));
+  return wsApi;
+}
 
 /** Completes a WebSocket handshake (synchronously, as `ws` does) and returns its byte stream. */
-function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer): Duplex {
+function acceptWebSocket(api: WsApi, req: IncomingMessage, socket: Duplex, head: Buffer): Duplex {
   let stream: Duplex | undefined;
-  wsServer.handleUpgrade(req, socket, head, (ws) => {
+  api.server.handleUpgrade(req, socket, head, (ws) => {
     ws.binaryType = 'nodebuffer';
-    stream = createWebSocketStream(ws);
+    stream = api.createWebSocketStream(ws);
     stream.on('error', (err) => log.debug({ err }, 'websocket stream error'));
   });
   if (!stream) throw new Error('websocket handshake failed');
@@ -166,6 +178,7 @@ export class HijackRouter {
       const { found, ctxBase } = this.prepare(req);
       if (!found) throw new NotFound('page not found');
       const body = await readUpgradeBody(req, socket, head, DEFAULT_BODY_LIMIT);
+      const ws = websocket ? await loadWs() : undefined;
       const ctx: HijackContext = {
         ...ctxBase(found.params),
         body,
@@ -174,8 +187,8 @@ export class HijackRouter {
         signal: controller.signal,
         start: (mediaType) => {
           started = true;
-          if (websocket) {
-            wsStream = acceptWebSocket(req, socket, head);
+          if (ws) {
+            wsStream = acceptWebSocket(ws, req, socket, head);
             return wsStream;
           }
           if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);

@@ -32,7 +32,7 @@ test('ExecStart runs this node on dist/cli/main.js; node’s folder joins PATH',
   const unit = renderUnit(await template(), '/opt/node20/bin/node', '/srv/rootlessd/dist/cli/main.js');
   assert.match(
     unit,
-    /^ExecStart=\/opt\/node20\/bin\/node --max-semi-space-size=1 \/srv\/rootlessd\/dist\/cli\/main\.js$/m,
+    /^ExecStart=\/opt\/node20\/bin\/node --max-semi-space-size=1 --lite-mode --no-expose-wasm --expose-gc \/srv\/rootlessd\/dist\/cli\/main\.js$/m,
   );
   assert.match(unit, /^Environment=PATH=\/opt\/node20\/bin:\/usr\/local\/sbin:/m);
   assert.equal(unit.match(/^ExecStart=/gm)?.length, 1);
@@ -42,7 +42,7 @@ test('paths with spaces and % are quoted for systemd', async () => {
   const unit = renderUnit(await template(), '/usr/bin/node', '/home/a b/100%/dist/cli/main.js');
   assert.match(
     unit,
-    /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 "\/home\/a b\/100%%\/dist\/cli\/main\.js"$/m,
+    /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 --lite-mode --no-expose-wasm --expose-gc "\/home\/a b\/100%%\/dist\/cli\/main\.js"$/m,
   );
   assert.match(unit, /^Environment=PATH=\/usr\/local\/sbin:/m);
 });

@@ -7,6 +7,7 @@ import { runtimePaths, xdgPaths } from '../config/paths.js';
 import { dockerCliVersion, removeContext, upsertContext } from '../drivers/docker-cli.js';
 import { daemonReload, disableNow, enableNow, userManagerAvailable } from '../drivers/systemctl.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { LAUNCHER_NODE_FLAGS } from './node-flags.js';
 
 const UNIT = 'rootlessd.service';
 const CONTEXT = 'rootlessd';
@@ -41,12 +42,6 @@ function unitWord(word: string): string {
   const escaped = word.replace(/%/g, '%%');
   return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/(["\\])/g, '\\$1')}"` : escaped;
 }
-
-/**
- * Node flags of the launcher (also in main.js's `#!` line and `npm start`): a 1 MiB young
- * generation instead of up to 16 MiB, which it grows while loading its modules and keeps.
- */
-export const LAUNCHER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 
 /**
  * The user unit from the template, with ExecStart set to `NODE FLAGS MAIN` and NODE's folder first
@@ -111,7 +106,7 @@ function foregroundHelp(root: string, main: string): string[] {
   return [
     'Without a user service manager, run rootlessd in the foreground instead:',
     '',
-    `    ${unitWord(process.execPath)} ${unitWord(main)}     # or: rootlessd, or: cd ${root} && npm start`,
+    `    ${unitWord(process.execPath)} ${LAUNCHER_NODE_FLAGS.join(' ')} ${unitWord(main)}     # or: rootlessd, or: cd ${root} && npm start`,
     '',
     'and keep it running under tmux, screen or your own supervisor.',
   ];

@@ -13,9 +13,10 @@ export interface EngineCommand {
  * large data flows through Buffers, outside that heap). Built code runs without
  * `--enable-source-maps`: Node would keep the bundle's 5 MB map in memory from the start and
  * its parsed form (tens of MB) after the first stack trace; `NODE_OPTIONS=--enable-source-maps`
- * in the launcher's environment turns it back on when debugging.
+ * in the launcher's environment turns it back on when debugging. `--expose-gc`: the engine runs a
+ * full collection before it trims malloc's arenas at idle (src/drivers/malloc-trim.ts).
  */
-export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--expose-gc'];
 
 /**
  * How the engine is run: Node itself (process.execPath) on `<dist>/cli/engine.bundle.mjs`

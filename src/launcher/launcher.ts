@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { type RuntimePaths, runtimePaths, type XdgPaths } from '../config/paths.js';
 import type { DaemonConfig } from '../config/schema.js';
+import { IdleTrimmer } from '../drivers/malloc-trim.js';
 import { sdNotify } from '../drivers/sd-notify.js';
 import { SLIRP_NETWORK } from '../drivers/slirp4netns.js';
 import type { EngineConfig, IdMap } from '../ipc/engine-config.js';
@@ -165,6 +166,9 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
       ids.idMap.mode === 'range' ? 'id map: subordinate range' : 'id map: single id (no subordinate range)',
     );
     log.info({ dataRoot: options.dataRoot }, `data root: ${options.dataRoot}`);
+    // Memory back to the system once started (and after each reload): a gc, then malloc_trim.
+    const trimmer = new IdleTrimmer();
+    trimmer.touch();
 
     const running = holder;
     const supervisedEngine = engine;
@@ -188,6 +192,7 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
             supervisedEngine.setConfig(buildEngineConfig(options, paths, running, ids, warnings, next));
             log.info('configuration reloaded; forwarding SIGHUP to the engine');
             supervisedEngine.reload();
+            trimmer.touch();
           })
           .catch((err) =>
             log.error({ err: String(err) }, 'configuration reload failed; keeping the previous one'),

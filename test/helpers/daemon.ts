@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { LAUNCHER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { createDaemonEnv, type DaemonEnv, type DaemonEnvOptions, removeDaemonEnv } from './daemon-env.js';
 import { pings } from './http.js';
 import { childrenOf, descendantsOf, isAlive, processUids, sleep, within } from './proc.js';
@@ -79,10 +80,11 @@ function tail(text: string, max = 8000): string {
 /** Starts the launcher as the test user and waits until its socket answers /_ping. */
 export async function startDaemon(options: StartDaemonOptions = {}): Promise<Daemon> {
   const denv = options.reuse ?? (await createDaemonEnv(options));
+  // With the flags it runs with in production (`rootlessd`, `npm start`, the systemd unit).
   const cmd = asUserCommand(
     denv.user,
     process.execPath,
-    [options.main ?? denv.main, ...(options.args ?? [])],
+    [...LAUNCHER_NODE_FLAGS, options.main ?? denv.main, ...(options.args ?? [])],
     denv.env,
   );
   const log: WriteStream = createWriteStream(join(denv.base, 'daemon.log'));

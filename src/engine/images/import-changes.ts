@@ -47,7 +47,7 @@ const DURATION_UNITS: Record<string, number> = {
 
 /** Go's time.ParseDuration, in nanoseconds. */
 export function parseGoDuration(text: string): number {
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/y;
   let total = 0;
   let i = 0;
   if (text === '0') return 0;

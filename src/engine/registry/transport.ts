@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { Cancelled, Unavailable } from '../../errdefs/index.js';
 import { isLoopbackHost, splitHostPort } from './endpoints.js';
 
@@ -38,12 +38,26 @@ function hasProxyEnv(env: NodeJS.ProcessEnv = process.env): boolean {
 
 const dispatchers = new Map<string, Dispatcher>();
 
+type Undici = typeof import('undici');
+let undici: Promise<Undici> | undefined;
+
+/**
+ * undici is loaded at the first registry request: evaluating its modules takes about 7 MiB
+ * (its own fetch, cache stores, mock agents…), which an engine that does not pull keeps for
+ * nothing.
+ */
+function loadUndici(): Promise<Undici> {
+  undici ??= import('undici');
+  return undici;
+}
+
 /**
  * One connection pool per (TLS verification, proxy) combination. The user's HTTP(S)_PROXY
  * and NO_PROXY are honoured through EnvHttpProxyAgent; loopback is never proxied (as Go's
  * ProxyFromEnvironment).
  */
-export function dispatcherFor(url: string, insecureTls: boolean): Dispatcher {
+async function dispatcherFor(url: string, insecureTls: boolean): Promise<Dispatcher> {
+  const { Agent, EnvHttpProxyAgent } = await loadUndici();
   const { host } = splitHostPort(new URL(url).host);
   const proxied = hasProxyEnv() && !isLoopbackHost(host);
   const key = `${insecureTls ? 'insecure' : 'secure'}-${proxied ? 'proxy' : 'direct'}`;
@@ -133,11 +147,12 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
   for (let hop = 0; ; hop++) {
     let res: Dispatcher.ResponseData;
     try {
+      const { request } = await loadUndici();
       res = await request(url, {
         method: req.method,
         headers,
         body: req.body ?? null,
-        dispatcher: dispatcherFor(url, req.insecureTls ?? false),
+        dispatcher: await dispatcherFor(url, req.insecureTls ?? false),
         signal: req.signal ?? null,
       });
     } catch (err) {

@@ -10,12 +10,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import dnsPacket from 'dns-packet';
-import {
-  type DnsAgentConfig,
-  DnsAgentConfigSchema,
-  type DnsServerConfig,
-  lookupName,
-} from '../dns-config.js';
+import { IdleTrimmer } from '../../../drivers/malloc-trim.js';
+import { type DnsAgentConfig, type DnsServerConfig, lookupName, parseDnsAgentConfig } from '../dns-config.js';
 import type { EngineToAgent } from '../port-messages.js';
 import { PortForwarder } from './port-forwarder.js';
 
@@ -138,7 +134,7 @@ function open(config: DnsServerConfig): void {
 
 function reload(): void {
   try {
-    current = DnsAgentConfigSchema.parse(JSON.parse(readFileSync(configFile as string, 'utf8')));
+    current = parseDnsAgentConfig(JSON.parse(readFileSync(configFile as string, 'utf8')));
   } catch (err) {
     say(`config unreadable: ${(err as Error).message}`);
     return;
@@ -174,3 +170,7 @@ reload();
 // Stay up with no server to serve (no user-defined network yet).
 setInterval(() => undefined, 1 << 30);
 process.stdout.write('ready\n');
+// Memory back to the system once started (and after each reload): a full gc, then malloc_trim.
+const trimmer = new IdleTrimmer();
+trimmer.touch();
+process.on('SIGHUP', () => trimmer.touch());

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { IdleTrimmer, mallocTrim } from './malloc-trim.js';
+
+test('the addon answers (built by npm run build) or the call is a no-op', () => {
+  assert.equal(typeof mallocTrim(), 'boolean');
+});
+
+test('one gc and trim once the process is quiet, after the last touch', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const calls: string[] = [];
+  const trimmer = new IdleTrimmer(
+    1000,
+    () => calls.push('trim'),
+    () => calls.push('gc'),
+  );
+  trimmer.touch();
+  t.mock.timers.tick(900);
+  trimmer.touch();
+  t.mock.timers.tick(900);
+  assert.deepEqual(calls, []);
+  t.mock.timers.tick(100);
+  assert.deepEqual(calls, ['gc', 'trim']);
+  t.mock.timers.tick(5000);
+  assert.deepEqual(calls, ['gc', 'trim']);
+  trimmer.touch();
+  t.mock.timers.tick(1000);
+  assert.deepEqual(calls, ['gc', 'trim', 'gc', 'trim']);
+  trimmer.touch();
+  trimmer.stop();
+  t.mock.timers.tick(2000);
+  assert.equal(calls.length, 4);
+});

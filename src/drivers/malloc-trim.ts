@@ -1,0 +1,70 @@
+/**
+ * glibc's malloc_trim(0) through our native addon (native/malloc-trim.c, built into
+ * dist/native/ by `npm run build`): it gives the free pages of every malloc arena back to the
+ * kernel. Where the addon is missing (no C compiler, or musl) nothing is trimmed.
+ */
+import { createRequire } from 'node:module';
+
+interface Addon {
+  trim(): boolean;
+}
+
+let addon: Addon | null | undefined;
+
+function load(): Addon | null {
+  if (addon === undefined) {
+    addon = null;
+    const require = createRequire(import.meta.url);
+    // From dist/drivers/, from a bundle in dist/cli/, and from src/drivers/ (through tsx).
+    for (const path of ['../native/malloc-trim.node', '../../dist/native/malloc-trim.node']) {
+      try {
+        addon = require(path) as Addon;
+        break;
+      } catch {}
+    }
+  }
+  return addon;
+}
+
+/** True when memory was given back; false when there was none or the addon is missing. */
+export function mallocTrim(): boolean {
+  return load()?.trim() ?? false;
+}
+
+/** V8's `gc()` when the process runs with `--expose-gc`. */
+function exposedGc(): (() => void) | undefined {
+  const gc = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === 'function' ? (gc as () => void) : undefined;
+}
+
+/**
+ * Returns memory to the system once the process has been quiet for `delayMs` after the last
+ * `touch()`: a full garbage collection when `gc` is exposed (`--expose-gc`), so that freed
+ * Buffers and objects go back to malloc, then malloc_trim(0). A burst of work (start-up, a
+ * pull) leaves tens of MiB in malloc's arenas otherwise. The timer does not keep the process
+ * alive; one trim costs a few ms, once per quiet period.
+ */
+export class IdleTrimmer {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly delayMs = 2000,
+    private readonly trim: () => unknown = mallocTrim,
+    private readonly gc: (() => void) | undefined = exposedGc(),
+  ) {}
+
+  touch(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.gc?.();
+      this.trim();
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
