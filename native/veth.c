@@ -6,11 +6,15 @@
  * namespace with setns(2) only to open a netlink socket there (a socket stays in the namespace
  * it was made in), and the messages are sent from libuv's thread pool. Two calls, each
  * returning a Promise:
- *   attach({ holderNs, containerNs, hostVeth, bridge, ifname, mac, address, prefix, gateway, mtu })
+ *   attach({ holderNs, containerNs, hostVeth, bridge, ifname, mac, address, prefix, gateway, mtu,
+ *            address6, prefix6, gateway6 })
  *     the same as `ip link add HOSTVETH mtu M type veth peer name IFNAME mtu M address MAC netns
  *     C; ip link set HOSTVETH master BRIDGE up` in the holder's namespace and `ip link set lo up;
- *     ip addr add ADDRESS/PREFIX dev IFNAME; ip link set IFNAME up; ip route replace default
- *     via GATEWAY dev IFNAME` (no route when gateway is "") in the container's.
+ *     ip addr add ADDRESS/PREFIX dev IFNAME; ip addr add ADDRESS6/PREFIX6 dev IFNAME nodad;
+ *     ip link set IFNAME up; ip route replace default via GATEWAY dev IFNAME; ip -6 route
+ *     replace default via GATEWAY6 dev IFNAME` in the container's. An empty (or absent)
+ *     gateway, address6 or gateway6 skips its step.
+ *     A failure after the pair exists deletes the pair again: nothing is left behind.
  *   detach(holderNs, hostVeth)  `ip link del HOSTVETH` (its peer goes with it); a missing link
  *     is not an error.
  * A failure rejects with an Error whose `code` is the errno name and whose message says which
@@ -42,6 +46,8 @@
 static const char *errno_name(int e) {
   switch (e) {
     case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
     case ENOENT: return "ENOENT";
     case EEXIST: return "EEXIST";
     case ENODEV: return "ENODEV";
@@ -183,10 +189,12 @@ typedef struct {
   unsigned char mac[6];
   int has_mac;
   struct in_addr address, gateway;
-  int has_gateway;
-  int prefix, mtu;
+  struct in6_addr address6, gateway6;
+  int has_gateway, has_address6, has_gateway6;
+  int prefix, prefix6, mtu;
   int err;
   const char *step;
+  int cleanup_err; /* the pair could not be deleted after a failure (errno) */
 } call_t;
 
 static int link_index(int fd, const char *name, int *index) {
@@ -216,6 +224,37 @@ static int del_link(int fd, const char *name) {
   put_str(&m, IFLA_IFNAME, name);
   int r = talk(fd, &m, NULL);
   return r == -ENODEV ? 0 : r;
+}
+
+/* ip route replace default via GW dev INDEX; family AF_INET (4 bytes) or AF_INET6 (16). */
+static int default_route(int fd, int family, const void *gw, int index) {
+  msg_t m;
+  struct rtmsg *rt = msg_init(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, sizeof *rt);
+  rt->rtm_family = (unsigned char)family;
+  rt->rtm_table = RT_TABLE_MAIN;
+  rt->rtm_protocol = RTPROT_BOOT;
+  rt->rtm_scope = RT_SCOPE_UNIVERSE;
+  rt->rtm_type = RTN_UNICAST;
+  put(&m, RTA_GATEWAY, gw, family == AF_INET6 ? 16 : 4);
+  put_u32(&m, RTA_OIF, (uint32_t)index);
+  return talk(fd, &m, NULL);
+}
+
+/* ip addr add ADDR/PREFIX dev INDEX (IPv6 with nodad: usable at once, as Docker's are). */
+static int add_address(int fd, int family, const void *addr, int prefix, int index) {
+  msg_t m;
+  size_t len = family == AF_INET6 ? 16 : 4;
+  struct ifaddrmsg *ifa = msg_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof *ifa);
+  ifa->ifa_family = (unsigned char)family;
+  ifa->ifa_prefixlen = (unsigned char)prefix;
+  ifa->ifa_index = (unsigned)index;
+  if (family == AF_INET6) {
+    ifa->ifa_flags = IFA_F_NODAD;
+    put_u32(&m, IFA_FLAGS, IFA_F_NODAD);
+  }
+  put(&m, IFA_LOCAL, addr, len);
+  put(&m, IFA_ADDRESS, addr, len);
+  return talk(fd, &m, NULL);
 }
 
 #define STEP(name, expr) \
@@ -263,33 +302,19 @@ static int do_attach(call_t *c, int host, int cont) {
   /* From here on a failure removes the pair again (the caller's contract, as with ip). */
   STEP("container lo up", link_up(cont, 1));
   STEP("container link lookup", link_index(cont, c->ifname, &inner));
-  {
-    struct ifaddrmsg *ifa = msg_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof *ifa);
-    ifa->ifa_family = AF_INET;
-    ifa->ifa_prefixlen = (unsigned char)c->prefix;
-    ifa->ifa_index = (unsigned)inner;
-    put(&m, IFA_LOCAL, &c->address, 4);
-    put(&m, IFA_ADDRESS, &c->address, 4);
-    STEP("address", talk(cont, &m, NULL));
-  }
+  STEP("address", add_address(cont, AF_INET, &c->address, c->prefix, inner));
+  if (c->has_address6) STEP("IPv6 address", add_address(cont, AF_INET6, &c->address6, c->prefix6, inner));
   STEP("container link up", link_up(cont, inner));
-  if (c->has_gateway) {
-    struct rtmsg *rt = msg_init(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, sizeof *rt);
-    rt->rtm_family = AF_INET;
-    rt->rtm_table = RT_TABLE_MAIN;
-    rt->rtm_protocol = RTPROT_BOOT;
-    rt->rtm_scope = RT_SCOPE_UNIVERSE;
-    rt->rtm_type = RTN_UNICAST;
-    put(&m, RTA_GATEWAY, &c->gateway, 4);
-    put_u32(&m, RTA_OIF, (uint32_t)inner);
-    STEP("default route", talk(cont, &m, NULL));
-  }
+  if (c->has_gateway) STEP("default route", default_route(cont, AF_INET, &c->gateway, inner));
+  if (c->has_gateway6) STEP("IPv6 default route", default_route(cont, AF_INET6, &c->gateway6, inner));
   return 0;
 out:
   if (cns >= 0) close(cns);
   if (c->step && strcmp(c->step, "bridge lookup") && strcmp(c->step, "container namespace") &&
-      strcmp(c->step, "veth pair"))
-    del_link(host, c->host_veth);
+      strcmp(c->step, "veth pair")) {
+    int d = del_link(host, c->host_veth);
+    if (d < 0) c->cleanup_err = -d;
+  }
   return r;
 }
 
@@ -314,6 +339,25 @@ static void execute(napi_env env, void *arg) {
     if (fds[i] >= 0) close(fds[i]);
 }
 
+/* " 10.0.0.2/24 on eth0" for the steps that concern one address or route, else "". */
+static void describe_step(const call_t *c, char *out, size_t size) {
+  char a[INET6_ADDRSTRLEN] = "";
+  const char *s = c->step ? c->step : "";
+  if (!strcmp(s, "address")) {
+    inet_ntop(AF_INET, &c->address, a, sizeof a);
+    snprintf(out, size, " %s/%d on %s", a, c->prefix, c->ifname);
+  } else if (!strcmp(s, "IPv6 address")) {
+    inet_ntop(AF_INET6, &c->address6, a, sizeof a);
+    snprintf(out, size, " %s/%d on %s", a, c->prefix6, c->ifname);
+  } else if (!strcmp(s, "default route")) {
+    inet_ntop(AF_INET, &c->gateway, a, sizeof a);
+    snprintf(out, size, " via %s dev %s", a, c->ifname);
+  } else if (!strcmp(s, "IPv6 default route")) {
+    inet_ntop(AF_INET6, &c->gateway6, a, sizeof a);
+    snprintf(out, size, " via %s dev %s", a, c->ifname);
+  }
+}
+
 static void complete(napi_env env, napi_status status, void *arg) {
   call_t *c = arg;
   napi_value result;
@@ -322,9 +366,13 @@ static void complete(napi_env env, napi_status status, void *arg) {
     napi_resolve_deferred(env, c->deferred, result);
   } else {
     int e = c->err ? c->err : EIO;
-    char text[256];
-    snprintf(text, sizeof text, "%s %s: %s: %s", c->detach ? "veth detach" : "veth attach", c->host_veth,
-             c->step ? c->step : "?", strerror(e));
+    char text[384], what[96] = "";
+    describe_step(c, what, sizeof what);
+    int n = snprintf(text, sizeof text, "%s %s: %s%s: %s", c->detach ? "veth detach" : "veth attach",
+                     c->host_veth, c->step ? c->step : "?", what, strerror(e));
+    if (c->cleanup_err && n > 0 && (size_t)n < sizeof text)
+      snprintf(text + n, sizeof text - (size_t)n, " (and removing the pair again failed: %s)",
+               strerror(c->cleanup_err));
     napi_value code, msg;
     napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
     napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
@@ -362,6 +410,18 @@ static int prop_name(napi_env env, napi_value o, const char *key, char *out, siz
   return prop_str(env, o, key, out, size) || strlen(out) >= IFNAMSIZ ? -1 : 0;
 }
 
+/* An optional string property: "" when absent or undefined. */
+static int prop_opt_str(napi_env env, napi_value o, const char *key, char *out, size_t size) {
+  bool has = false;
+  napi_value v;
+  napi_valuetype t;
+  *out = 0;
+  if (napi_has_named_property(env, o, key, &has) != napi_ok) return -1;
+  if (!has) return 0;
+  if (napi_get_named_property(env, o, key, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return -1;
+  return t == napi_undefined ? 0 : prop_str(env, o, key, out, size);
+}
+
 static int prop_int(napi_env env, napi_value o, const char *key, int *out) {
   napi_value v;
   int32_t x;
@@ -376,7 +436,7 @@ static napi_value attach(napi_env env, napi_callback_info info) {
   napi_value o;
   napi_get_cb_info(env, info, &argc, &o, NULL, NULL);
   call_t *c = calloc(1, sizeof *c);
-  char mac[32] = "", address[32] = "", gateway[32] = "";
+  char mac[32] = "", address[32] = "", gateway[32] = "", address6[64] = "", gateway6[64] = "";
   int bad = !c || argc < 1 || prop_str(env, o, "holderNs", c->holder_ns, sizeof c->holder_ns) ||
             prop_str(env, o, "containerNs", c->container_ns, sizeof c->container_ns) ||
             prop_name(env, o, "hostVeth", c->host_veth, sizeof c->host_veth) ||
@@ -390,6 +450,18 @@ static napi_value attach(napi_env env, napi_callback_info info) {
     c->has_gateway = 1;
     bad = inet_pton(AF_INET, gateway, &c->gateway) != 1;
   }
+  if (!bad)
+    bad = prop_opt_str(env, o, "address6", address6, sizeof address6) ||
+          prop_opt_str(env, o, "gateway6", gateway6, sizeof gateway6);
+  if (!bad && *address6) {
+    c->has_address6 = 1;
+    bad = prop_int(env, o, "prefix6", &c->prefix6) || inet_pton(AF_INET6, address6, &c->address6) != 1 ||
+          c->prefix6 < 0 || c->prefix6 > 128;
+  }
+  if (!bad && *gateway6) {
+    c->has_gateway6 = 1;
+    bad = inet_pton(AF_INET6, gateway6, &c->gateway6) != 1;
+  }
   if (!bad && *mac) {
     c->has_mac = 1;
     bad = sscanf(mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &c->mac[0], &c->mac[1], &c->mac[2], &c->mac[3],
@@ -399,7 +471,7 @@ static napi_value attach(napi_env env, napi_callback_info info) {
     free(c);
     napi_throw_type_error(env, NULL,
                           "attach({ holderNs, containerNs, hostVeth, bridge, ifname, mac, address, prefix, "
-                          "gateway, mtu })");
+                          "gateway, mtu, address6?, prefix6?, gateway6? })");
     return NULL;
   }
   return queue(env, c);

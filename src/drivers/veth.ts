@@ -20,6 +20,11 @@ export interface NativeVeth {
   /** Default route via this address; "" for none. */
   gateway: string;
   mtu: number;
+  /** IPv6-enabled networks: the address (added with IFA_F_NODAD), "" for none. */
+  address6: string;
+  prefix6: number;
+  /** IPv6 default route via this address; "" for none. */
+  gateway6: string;
 }
 
 interface VethAddon {
@@ -59,17 +64,23 @@ export interface VethPlug {
   /** ADDRESS/PREFIX */
   addressCidr: string;
   gateway?: string;
+  /** IPv6-enabled networks: ADDRESS6/PREFIX6, and the IPv6 default route's gateway. */
+  addressCidr6?: string;
+  gateway6?: string;
   mtu: number;
 }
 
 /**
- * The veth pair of `v` through rtnetlink; false when the addon is missing. On failure nothing
- * is left behind, and the error's message carries the kernel's text ("File exists", …).
+ * The veth pair of `v` through rtnetlink (IPv4 and, when given, IPv6 address and default
+ * routes); false when the addon is missing. On failure nothing is left behind (the pair is
+ * deleted again), and the error's message names the step and carries the kernel's text
+ * ("veth attach vethX: IPv6 address: Permission denied").
  */
 export async function nativeVethAttach(v: VethPlug): Promise<boolean> {
   const a = load();
   if (!a) return false;
   const [address = '', prefix = '32'] = v.addressCidr.split('/');
+  const [address6 = '', prefix6 = '128'] = (v.addressCidr6 ?? '').split('/');
   const t0 = performance.now();
   await a.attach({
     holderNs: netnsPath(v.holderPid),
@@ -82,6 +93,9 @@ export async function nativeVethAttach(v: VethPlug): Promise<boolean> {
     prefix: Number(prefix),
     gateway: v.gateway ?? '',
     mtu: v.mtu,
+    address6,
+    prefix6: Number(prefix6),
+    gateway6: v.gateway6 ?? '',
   });
   log.debug({ hostVeth: v.hostVeth, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'veth attached');
   return true;

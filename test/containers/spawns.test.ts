@@ -75,6 +75,35 @@ describe('programs spawned per container', () => {
     });
   }
 
+  test('run on an IPv6 network: IPv6 address and default route plugged natively, no ip run', async () => {
+    await dockerOk(d, ['network', 'create', '--ipv6', '--subnet', 'fd00:5:6::/64', 'six']);
+    // The first run on the network sets up its bridge and rules (once per network).
+    await dockerOk(d, ['run', '--rm', '--network', 'six', bb, 'true']);
+    await settled();
+    const from = logSize();
+    const r = await dockerOk(d, [
+      'run',
+      '--rm',
+      '--network',
+      'six',
+      bb,
+      'sh',
+      '-c',
+      'ip -6 addr show dev eth0; ip -6 route; ip -4 route',
+    ]);
+    await settled();
+    assert.match(r, /inet6 fd00:5:6::\d+\/64 scope global/);
+    assert.doesNotMatch(r.split('\n').find((l) => l.includes('fd00:5:6::')) ?? '', /tentative/);
+    assert.match(r, /default via fd00:5:6::1 dev eth0/);
+    assert.match(r, /default via \d+\.\d+\.\d+\.1 dev eth0/);
+    const programs = programsSince(from).map((p) => p.replace(/^.*\//, ''));
+    assert.ok(programs.includes('conmon'), programs.join(' '));
+    for (const p of ['ip', 'nsenter', 'mount', 'umount'])
+      assert.ok(!programs.includes(p), `${p} was run: ${programs.join(' ')}`);
+    assert.ok(programs.length <= 3, programs.join(' '));
+    await dockerOk(d, ['network', 'rm', 'six']);
+  });
+
   test('the veth is plugged (address, default route) and gone after the run', async () => {
     const r = await dockerOk(d, [
       'run',

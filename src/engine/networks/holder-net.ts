@@ -116,24 +116,15 @@ export class HolderNet {
 
   /** A veth pair: one end on the bridge, the other straight into the container as `ifname`. */
   async attach(v: VethSpec): Promise<void> {
-    // rtnetlink from the engine when our addon is there: no spawn for IPv4 (IPv6 networks add
-    // one `ip -batch` run for the IPv6 address and route); else two `ip -batch` runs.
+    // rtnetlink from the engine when our addon is there (IPv4 and IPv6): no spawn; it removes
+    // the pair itself when a step fails. Else two `ip -batch` runs.
     let plugged: boolean;
     try {
       plugged = await nativeVethAttach({ holderPid: this.holderPid, ...v });
     } catch (err) {
       throw new Internal((err as Error).message, { cause: err });
     }
-    if (plugged) {
-      const v6: string[][] = [];
-      if (v.addressCidr6) v6.push(['addr', 'add', v.addressCidr6, 'dev', v.ifname, 'nodad']);
-      if (v.gateway6) v6.push(['route', 'replace', 'default', 'via', v.gateway6, 'dev', v.ifname]);
-      await ipBatch(v.pid, v6).catch(async (err: unknown) => {
-        await this.detach(v.hostVeth);
-        throw err;
-      });
-      return;
-    }
+    if (plugged) return;
     await ipBatch(this.holderPid, [
       [
         'link',

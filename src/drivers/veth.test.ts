@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { nativeVethAttach, type VethPlug } from './veth.js';
+
+/**
+ * The rtnetlink addon against the real kernel: two network namespaces of our own (one standing
+ * for the holder's, with a bridge; one for a container), held by `unshare --net sleep`. Needs
+ * root (setns into them) and the built addon (npm run build); skipped otherwise.
+ */
+const ADDON = existsSync(fileURLToPath(new URL('../../dist/native/veth.node', import.meta.url)));
+const ROOT = process.getuid?.() === 0;
+const skip = !ADDON ? 'dist/native/veth.node not built' : !ROOT ? 'needs root (setns)' : false;
+
+const holders: ChildProcess[] = [];
+
+/** A process alone in a new network namespace, its pid. */
+function netns(): number {
+  const p = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+  holders.push(p);
+  assert.ok(p.pid, 'unshare started');
+  return p.pid;
+}
+
+function ipIn(pid: number, args: string[]): string {
+  return execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args], { encoding: 'utf8' });
+}
+
+/** Waits until unshare has made its namespace (its ns link differs from ours). */
+async function ready(pid: number): Promise<void> {
+  const ours = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' });
+  for (let i = 0; i < 100; i++) {
+    const its = execFileSync('readlink', [`/proc/${pid}/ns/net`], { encoding: 'utf8' });
+    if (its !== ours) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('unshare --net did not start');
+}
+
+describe('native veth attach (rtnetlink)', { skip }, () => {
+  let holder = 0;
+  before(async () => {
+    holder = netns();
+    await ready(holder);
+    ipIn(holder, ['link', 'add', 'br6', 'type', 'bridge']);
+    ipIn(holder, ['addr', 'add', '10.66.0.1/24', 'dev', 'br6']);
+    ipIn(holder, ['addr', 'add', 'fd00:66::1/64', 'dev', 'br6', 'nodad']);
+    ipIn(holder, ['link', 'set', 'br6', 'up']);
+  });
+  after(() => {
+    for (const p of holders) p.kill('SIGKILL');
+  });
+
+  async function container(): Promise<number> {
+    const pid = netns();
+    await ready(pid);
+    return pid;
+  }
+
+  const plug = (pid: number, over: Partial<VethPlug>): VethPlug => ({
+    holderPid: holder,
+    pid,
+    hostVeth: `vt${pid}`.slice(0, 15),
+    bridge: 'br6',
+    ifname: 'eth0',
+    mac: '02:42:0a:42:00:02',
+    addressCidr: '10.66.0.2/24',
+    gateway: '10.66.0.1',
+    addressCidr6: 'fd00:66::2/64',
+    gateway6: 'fd00:66::1',
+    mtu: 1500,
+    ...over,
+  });
+
+  test('IPv4 and IPv6 addresses (nodad) and both default routes in the container', async () => {
+    const pid = await container();
+    assert.equal(await nativeVethAttach(plug(pid, {})), true);
+    const addr6 = ipIn(pid, ['-6', 'addr', 'show', 'dev', 'eth0']);
+    assert.match(addr6, /inet6 fd00:66::2\/64 scope global nodad/);
+    const line = addr6.split('\n').find((l) => l.includes('fd00:66::2')) ?? '';
+    assert.doesNotMatch(line, /tentative/, 'usable at once (no duplicate address detection)');
+    assert.match(ipIn(pid, ['-4', 'addr', 'show', 'dev', 'eth0']), /inet 10\.66\.0\.2\/24/);
+    assert.match(ipIn(pid, ['-6', 'route']), /default via fd00:66::1 dev eth0/);
+    assert.match(ipIn(pid, ['-4', 'route']), /default via 10\.66\.0\.1 dev eth0/);
+    assert.match(ipIn(pid, ['link', 'show', 'lo']), /UP/);
+    assert.match(ipIn(holder, ['link', 'show', `vt${pid}`]), /master br6 .*state UP/);
+  });
+
+  test('no IPv6 (an IPv4-only network): no IPv6 address or route', async () => {
+    const pid = await container();
+    await nativeVethAttach(plug(pid, { addressCidr6: undefined, gateway6: undefined }));
+    assert.doesNotMatch(ipIn(pid, ['-6', 'addr', 'show', 'dev', 'eth0']), /fd00/);
+    assert.doesNotMatch(ipIn(pid, ['-6', 'route']), /default/);
+    assert.match(ipIn(pid, ['-4', 'route']), /default via 10\.66\.0\.1/);
+  });
+
+  const failures: [string, Partial<VethPlug>, (pid: number) => void, RegExp][] = [
+    [
+      'the IPv6 address (IPv6 disabled in the container)',
+      {},
+      (pid) => {
+        execFileSync('nsenter', [
+          `--net=/proc/${pid}/ns/net`,
+          'sysctl',
+          '-qw',
+          'net.ipv6.conf.default.disable_ipv6=1',
+        ]);
+      },
+      /^veth attach vt\d+: IPv6 address fd00:66::2\/64 on eth0: Permission denied$/,
+    ],
+    [
+      'the IPv6 default route (gateway off-link)',
+      { gateway6: 'fd00:99::1' },
+      () => undefined,
+      /^veth attach vt\d+: IPv6 default route via fd00:99::1 dev eth0: \S.*$/,
+    ],
+    [
+      'the IPv4 default route (gateway off-link)',
+      { gateway: '10.99.0.1' },
+      () => undefined,
+      /^veth attach vt\d+: default route via 10\.99\.0\.1 dev eth0: \S.*$/,
+    ],
+  ];
+  for (const [what, over, prepare, message] of failures) {
+    test(`a failing step (${what}) rejects with its name and leaves no pair behind`, async () => {
+      const pid = await container();
+      prepare(pid);
+      const v = plug(pid, over);
+      const err = await nativeVethAttach(v).then(
+        () => assert.fail('attach succeeded'),
+        (e: unknown) => e as Error & { code?: string },
+      );
+      assert.match(err.message, message);
+      assert.match(err.code ?? '', /^E[A-Z]+$/);
+      assert.doesNotMatch(ipIn(holder, ['-o', 'link']), new RegExp(`${v.hostVeth}[@:]`));
+      assert.doesNotMatch(ipIn(pid, ['-o', 'link']), /eth0/);
+      // The name is free again: the same plug without the fault works.
+      if (!('gateway' in over) && !('gateway6' in over))
+        execFileSync('nsenter', [
+          `--net=/proc/${pid}/ns/net`,
+          'sysctl',
+          '-qw',
+          'net.ipv6.conf.default.disable_ipv6=0',
+        ]);
+      await nativeVethAttach(plug(pid, {}));
+      assert.match(ipIn(pid, ['-6', 'addr', 'show', 'dev', 'eth0']), /fd00:66::2\/64/);
+    });
+  }
+
+  test('bad arguments throw a TypeError at once', async () => {
+    const pid = await container();
+    await assert.rejects(nativeVethAttach(plug(pid, { addressCidr6: 'not-an-address/64' })), TypeError);
+    await assert.rejects(nativeVethAttach(plug(pid, { addressCidr6: 'fd00:66::9/129' })), TypeError);
+    assert.doesNotMatch(ipIn(holder, ['-o', 'link']), new RegExp(`vt${pid}`));
+  });
+});
