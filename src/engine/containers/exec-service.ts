@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   ExecBackend,
@@ -9,33 +9,25 @@ import type {
   ExecSession,
   ExecSink,
 } from '../../api/backends.js';
-import { startConmonExec } from '../../drivers/conmon-exec.js';
-import { connectSeqpacket, type SeqpacketConnection } from '../../drivers/seqpacket.js';
 import { Conflict, InvalidParameter, NotFound } from '../../errdefs/index.js';
 import { moduleLogger, span } from '../../log/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { ContainerService } from './container-service.js';
-import { DetachKeyFilter, execDetachKeys } from './detach-keys.js';
+import { execDetachKeys } from './detach-keys.js';
+import { ExecAttachment } from './exec-attach.js';
+import { launchExec, runtimeMessage } from './exec-launch.js';
 import { runProbe } from './exec-probe.js';
-import { execProcessSpec } from './exec-spec.js';
 import { type ExecRecord, ExecStore, readExecExit } from './exec-store.js';
 import type { LiveContainer } from './live-container.js';
-import { runtimeOf } from './oci-runtime.js';
-import { type ContainersLayout, runtimeFolders } from './paths.js';
+import type { ContainersLayout } from './paths.js';
 import { configOf } from './record.js';
-import { runcWording } from './start-error.js';
+
+export { runtimeMessage } from './exec-launch.js';
 
 const log = moduleLogger('containers.exec');
 
 /** How long an ended exec stays inspectable. */
 const EXEC_KEEP_MS = 10 * 60_000;
-
-/** runc's own message out of conmon's error text (`… msg="exec failed: …"`). */
-export function runtimeMessage(text: string): string {
-  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
-  if (m?.[1]) return m[1].replace(/\\(.)/g, '$1');
-  return runcWording(text.replace(/^conmon exec: /, '').trim());
-}
 
 export interface ExecServiceOptions {
   containers: ContainerService;
@@ -226,41 +218,12 @@ export class ExecService implements ExecBackend {
     const c = this.running(e.containerId);
     e.started = true;
     const attach = !options.detach;
-    const stdin = attach && e.config.AttachStdin;
-    let conn: SeqpacketConnection | undefined;
-    let pending: Buffer[] = [];
-    let stdinClosed = false;
-    let detached = false;
-    const keys = new DetachKeyFilter(execDetachKeys(e.config.DetachKeys));
-    let resolveDetached: () => void = () => undefined;
-    const detachedByKeys = new Promise<void>((r) => {
-      resolveDetached = r;
-    });
-    const connectAttach = async () => {
-      const connection = await connectSeqpacket(join(e.dir, 'attach'));
-      conn = connection;
-      connection.onPacket((packet) => {
-        const kind = packet[0];
-        const data = Buffer.from(packet.subarray(1));
-        if (kind === 2 && e.config.AttachStdout) sink.write('stdout', data);
-        else if (kind === 3 && e.config.AttachStderr) sink.write('stderr', data);
-      });
-      if (stdin) {
-        for (const b of pending) connection.write(b);
-        pending = [];
-        if (stdinClosed) connection.end();
-      }
-    };
-    const outputClosed = () =>
-      new Promise<void>((resolve) => {
-        if (!conn) resolve();
-        else conn.onClose(resolve);
-      });
+    const client = new ExecAttachment(e, attach && e.config.AttachStdin, sink);
     const t = { exec: e.id.slice(0, 12) };
-    const done = span(log, 'exec-start', t, () => this.run(c, e, attach, connectAttach)).then(
+    const done = span(log, 'exec-start', t, () => this.run(c, e, attach, () => client.connect())).then(
       async ({ exited }) => {
         const code = await span(log, 'exec-exit', t, () => exited);
-        await span(log, 'output-closed', t, outputClosed);
+        await span(log, 'output-closed', t, () => client.outputClosed());
         await this.ended(e, code ?? (await readExecExit(e)) ?? -1);
       },
     );
@@ -275,29 +238,13 @@ export class ExecService implements ExecBackend {
       void rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
     });
     return {
-      stdin,
+      stdin: client.stdin,
       tty: e.config.Tty,
       done,
-      writeStdin: (chunk) => {
-        if (!stdin || stdinClosed || detached) return;
-        const { pass: data, detach } = keys.push(chunk);
-        if (data.length > 0) {
-          if (conn) conn.write(data);
-          else pending.push(data);
-        }
-        if (detach) {
-          detached = true;
-          conn?.close();
-          resolveDetached();
-        }
-      },
-      closeStdin: () => {
-        if (!stdin || stdinClosed || detached) return;
-        stdinClosed = true;
-        conn?.end();
-      },
-      detach: () => conn?.close(),
-      detached: detachedByKeys,
+      writeStdin: (chunk) => client.writeStdin(chunk),
+      closeStdin: () => client.closeStdin(),
+      detach: () => client.detach(),
+      detached: client.detached,
     };
   }
 
@@ -317,51 +264,14 @@ export class ExecService implements ExecBackend {
     this.probes.delete(id);
   }
 
-  /** Writes the process spec and has conmon run `runc exec`; resolves with the exit promise. */
+  /** Has conmon run `runc exec` (exec-launch.ts); resolves with the exit promise. */
   private async run(
     c: LiveContainer,
     e: ExecRecord,
     attach: boolean,
     connectAttach: () => Promise<void>,
   ): Promise<{ exited: Promise<number | undefined> }> {
-    const folders = runtimeFolders(this.o.layout);
-    const rt = runtimeOf(this.o.layout, c.id);
-    const exitDir = join(e.dir, 'exit');
-    await mkdir(exitDir, { recursive: true });
-    await mkdir(folders.socketDir, { recursive: true });
-    const [h, w] = e.config.ConsoleSize ?? [0, 0];
-    const processSpec = await execProcessSpec(c.paths.spec, c.paths.rootfs, {
-      cmd: e.config.Cmd,
-      env: e.config.Env,
-      workingDir: e.config.WorkingDir,
-      user: e.config.User,
-      tty: e.config.Tty,
-      privileged: e.config.Privileged,
-      ...(h && w ? { consoleSize: { height: h, width: w } } : {}),
-    });
-    const specPath = join(e.dir, 'process.json');
-    await writeFile(specPath, JSON.stringify(processSpec));
-    const started = await span(log, 'conmon-exec', { exec: e.id.slice(0, 12) }, () =>
-      startConmonExec(
-        {
-          id: c.id,
-          uuid: e.id,
-          name: c.record.name.slice(1),
-          runtime: rt.binary ?? 'runc',
-          runtimeRoot: rt.root,
-          bundle: e.dir,
-          pidFile: join(e.dir, 'pid'),
-          conmonPidFile: join(e.dir, 'conmon.pid'),
-          logPath: join(e.dir, 'log'),
-          exitDir,
-          socketDir: folders.socketDir,
-          stdin: attach && e.config.AttachStdin,
-          tty: e.config.Tty,
-          exec: { processSpec: specPath, attach },
-        },
-        attach ? connectAttach : undefined,
-      ),
-    );
+    const started = await launchExec(this.o.layout, c, e, attach, connectAttach);
     e.pid = started.pid;
     e.running = true;
     await this.save(e);
