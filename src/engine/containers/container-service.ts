@@ -1,6 +1,5 @@
 import { Conflict, isRootlessdError, NotModified } from '../../errdefs/index.js';
 import { moduleLogger, span } from '../../log/index.js';
-import { writeJsonAtomic } from '../../state/atomic-file.js';
 import type { ContainerCreateRequest, ContainerCreateResponse } from '../../types/container-create.js';
 import type { ContainerInspect, ContainerSummary } from '../../types/container-inspect.js';
 import {
@@ -271,5 +270,3 @@ export class ContainerService {
     this.logRotation.close();
   }
 }
-
-export { writeJsonAtomic };
