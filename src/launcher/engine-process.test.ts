@@ -27,11 +27,12 @@ const config: EngineConfig = {
 test('the engine runs node on dist/cli/engine.js, or on the source through tsx', () => {
   assert.deepEqual(engineCommand('/app/dist/cli/engine.js', '/usr/bin/node'), {
     program: '/usr/bin/node',
-    args: ['--max-semi-space-size=1', '--expose-gc', '/app/dist/cli/engine.js'],
+    args: ['--max-semi-space-size=1', '--expose-gc', '--interrupt-budget=1048576', '/app/dist/cli/engine.js'],
   });
   assert.deepEqual(engineCommand('/app/src/cli/engine.ts', '/usr/bin/node').args, [
     '--max-semi-space-size=1',
     '--expose-gc',
+    '--interrupt-budget=1048576',
     '--enable-source-maps',
     '--import',
     'tsx',

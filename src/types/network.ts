@@ -1,66 +1,77 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.js';
 
-const IpamPoolSchema = z.looseObject({
-  Subnet: z.string().optional(),
-  IPRange: z.string().optional(),
-  Gateway: z.string().optional(),
-  AuxiliaryAddresses: z.record(z.string(), z.string()).nullish(),
-});
+const IpamPoolSchema = lazySchema(() =>
+  z.looseObject({
+    Subnet: z.string().optional(),
+    IPRange: z.string().optional(),
+    Gateway: z.string().optional(),
+    AuxiliaryAddresses: z.record(z.string(), z.string()).nullish(),
+  }),
+);
 
 /** POST /networks/create */
-export const NetworkCreateRequestSchema = z.looseObject({
-  Name: z.string(),
-  CheckDuplicate: z.boolean().nullish(),
-  Driver: z.string().nullish(),
-  Scope: z.string().nullish(),
-  Internal: z.boolean().nullish(),
-  Attachable: z.boolean().nullish(),
-  Ingress: z.boolean().nullish(),
-  ConfigOnly: z.boolean().nullish(),
-  EnableIPv4: z.boolean().nullish(),
-  EnableIPv6: z.boolean().nullish(),
-  IPAM: z
-    .looseObject({
-      Driver: z.string().nullish(),
-      Config: z.array(IpamPoolSchema).nullish(),
-      Options: z.record(z.string(), z.string()).nullish(),
-    })
-    .nullish(),
-  Options: z.record(z.string(), z.string()).nullish(),
-  Labels: z.record(z.string(), z.string()).nullish(),
-});
+export const NetworkCreateRequestSchema = lazySchema(() =>
+  z.looseObject({
+    Name: z.string(),
+    CheckDuplicate: z.boolean().nullish(),
+    Driver: z.string().nullish(),
+    Scope: z.string().nullish(),
+    Internal: z.boolean().nullish(),
+    Attachable: z.boolean().nullish(),
+    Ingress: z.boolean().nullish(),
+    ConfigOnly: z.boolean().nullish(),
+    EnableIPv4: z.boolean().nullish(),
+    EnableIPv6: z.boolean().nullish(),
+    IPAM: z
+      .looseObject({
+        Driver: z.string().nullish(),
+        Config: z.array(IpamPoolSchema).nullish(),
+        Options: z.record(z.string(), z.string()).nullish(),
+      })
+      .nullish(),
+    Options: z.record(z.string(), z.string()).nullish(),
+    Labels: z.record(z.string(), z.string()).nullish(),
+  }),
+);
 export type NetworkCreateRequest = z.infer<typeof NetworkCreateRequestSchema>;
 
 /** An endpoint's settings as clients send them (EndpointsConfig, connect's EndpointConfig). */
-export const EndpointSettingsSchema = z.looseObject({
-  IPAMConfig: z
-    .looseObject({
-      IPv4Address: z.string().nullish(),
-      IPv6Address: z.string().nullish(),
-      LinkLocalIPs: z.array(z.string()).nullish(),
-    })
-    .nullish(),
-  Links: z.array(z.string()).nullish(),
-  Aliases: z.array(z.string()).nullish(),
-  MacAddress: z.string().nullish(),
-  DriverOpts: z.record(z.string(), z.string()).nullish(),
-  GwPriority: z.number().nullish(),
-  DNSNames: z.array(z.string()).nullish(),
-});
+export const EndpointSettingsSchema = lazySchema(() =>
+  z.looseObject({
+    IPAMConfig: z
+      .looseObject({
+        IPv4Address: z.string().nullish(),
+        IPv6Address: z.string().nullish(),
+        LinkLocalIPs: z.array(z.string()).nullish(),
+      })
+      .nullish(),
+    Links: z.array(z.string()).nullish(),
+    Aliases: z.array(z.string()).nullish(),
+    MacAddress: z.string().nullish(),
+    DriverOpts: z.record(z.string(), z.string()).nullish(),
+    GwPriority: z.number().nullish(),
+    DNSNames: z.array(z.string()).nullish(),
+  }),
+);
 export type EndpointSettingsRequest = z.infer<typeof EndpointSettingsSchema>;
 
 /** POST /networks/{id}/connect */
-export const NetworkConnectRequestSchema = z.looseObject({
-  Container: z.string(),
-  EndpointConfig: EndpointSettingsSchema.nullish(),
-});
+export const NetworkConnectRequestSchema = lazySchema(() =>
+  z.looseObject({
+    Container: z.string(),
+    EndpointConfig: EndpointSettingsSchema.nullish(),
+  }),
+);
 export type NetworkConnectRequest = z.infer<typeof NetworkConnectRequestSchema>;
 
 /** POST /networks/{id}/disconnect */
-export const NetworkDisconnectRequestSchema = z.looseObject({
-  Container: z.string(),
-  Force: z.boolean().nullish(),
-});
+export const NetworkDisconnectRequestSchema = lazySchema(() =>
+  z.looseObject({
+    Container: z.string(),
+    Force: z.boolean().nullish(),
+  }),
+);
 export type NetworkDisconnectRequest = z.infer<typeof NetworkDisconnectRequestSchema>;
 
 export interface NetworkCreateResponse {

@@ -1,20 +1,23 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { lazySchema } from '../../types/lazy-schema.js';
 import { readJsonBody } from '../body.js';
 import type { ApiEnv } from '../env.js';
 
 /** `POST /auth` body (Docker's registry.AuthConfig). */
-export const AuthConfigSchema = z
-  .object({
-    username: z.string().optional(),
-    password: z.string().optional(),
-    auth: z.string().optional(),
-    email: z.string().optional(),
-    serveraddress: z.string().optional(),
-    identitytoken: z.string().optional(),
-    registrytoken: z.string().optional(),
-  })
-  .passthrough();
+export const AuthConfigSchema = lazySchema(() =>
+  z
+    .object({
+      username: z.string().optional(),
+      password: z.string().optional(),
+      auth: z.string().optional(),
+      email: z.string().optional(),
+      serveraddress: z.string().optional(),
+      identitytoken: z.string().optional(),
+      registrytoken: z.string().optional(),
+    })
+    .passthrough(),
+);
 export type AuthConfig = z.infer<typeof AuthConfigSchema>;
 
 export interface AuthBackend {

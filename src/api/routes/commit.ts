@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { lazySchema } from '../../types/lazy-schema.js';
 import { readJsonBody } from '../body.js';
 import type { ApiEnv } from '../env.js';
 import { DockerQuery } from '../query.js';
@@ -22,7 +23,7 @@ export interface CommitBackend {
   commit(query: CommitQuery, signal: AbortSignal): Promise<string>;
 }
 
-const CommitBodySchema = z.record(z.string(), z.unknown()).nullable();
+const CommitBodySchema = lazySchema(() => z.record(z.string(), z.unknown()).nullable());
 
 /** POST /commit: answers 201 `{"Id": "sha256:…"}`. */
 export function commitRoutes(backend: CommitBackend): Hono<ApiEnv> {

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { lazySchema } from '../../types/lazy-schema.js';
 import type { ExecBackend, ExecCreateConfig } from '../backends.js';
 import { parseJsonText, readJsonBody } from '../body.js';
 import type { ApiEnv } from '../env.js';
@@ -7,27 +8,31 @@ import { type HijackContext, type HijackRouter, MULTIPLEXED_STREAM, RAW_STREAM }
 import { DockerQuery } from '../query.js';
 import { encodeFrame, StreamType } from '../streams/multiplexed.js';
 
-const strings = z.array(z.string()).nullish();
+const strings = lazySchema(() => z.array(z.string()).nullish());
 
-export const ExecConfigSchema = z.object({
-  Cmd: strings,
-  Env: strings,
-  WorkingDir: z.string().nullish(),
-  User: z.string().nullish(),
-  Tty: z.boolean().nullish(),
-  AttachStdin: z.boolean().nullish(),
-  AttachStdout: z.boolean().nullish(),
-  AttachStderr: z.boolean().nullish(),
-  Privileged: z.boolean().nullish(),
-  DetachKeys: z.string().nullish(),
-  ConsoleSize: z.array(z.number().int().nonnegative()).length(2).nullish(),
-});
+export const ExecConfigSchema = lazySchema(() =>
+  z.object({
+    Cmd: strings,
+    Env: strings,
+    WorkingDir: z.string().nullish(),
+    User: z.string().nullish(),
+    Tty: z.boolean().nullish(),
+    AttachStdin: z.boolean().nullish(),
+    AttachStdout: z.boolean().nullish(),
+    AttachStderr: z.boolean().nullish(),
+    Privileged: z.boolean().nullish(),
+    DetachKeys: z.string().nullish(),
+    ConsoleSize: z.array(z.number().int().nonnegative()).length(2).nullish(),
+  }),
+);
 
-export const ExecStartSchema = z.object({
-  Detach: z.boolean().nullish(),
-  Tty: z.boolean().nullish(),
-  ConsoleSize: z.array(z.number().int().nonnegative()).length(2).nullish(),
-});
+export const ExecStartSchema = lazySchema(() =>
+  z.object({
+    Detach: z.boolean().nullish(),
+    Tty: z.boolean().nullish(),
+    ConsoleSize: z.array(z.number().int().nonnegative()).length(2).nullish(),
+  }),
+);
 
 export function execConfig(body: z.infer<typeof ExecConfigSchema>): ExecCreateConfig {
   return {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ExecCreateConfig } from '../../api/backends.js';
 import { moduleLogger } from '../../log/index.js';
 import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
+import { lazySchema } from '../../types/lazy-schema.js';
 
 const log = moduleLogger('containers.exec');
 
@@ -23,29 +24,31 @@ export interface ExecRecord {
   dir: string;
 }
 
-const ExecRecordSchema = z.object({
-  id: z.string().regex(/^[0-9a-f]{64}$/),
-  containerId: z.string(),
-  config: z.object({
-    Cmd: z.array(z.string()),
-    Env: z.array(z.string()),
-    WorkingDir: z.string(),
-    User: z.string(),
-    Tty: z.boolean(),
-    AttachStdin: z.boolean(),
-    AttachStdout: z.boolean(),
-    AttachStderr: z.boolean(),
-    Privileged: z.boolean(),
-    DetachKeys: z.string(),
-    ConsoleSize: z.tuple([z.number(), z.number()]).optional(),
+const ExecRecordSchema = lazySchema(() =>
+  z.object({
+    id: z.string().regex(/^[0-9a-f]{64}$/),
+    containerId: z.string(),
+    config: z.object({
+      Cmd: z.array(z.string()),
+      Env: z.array(z.string()),
+      WorkingDir: z.string(),
+      User: z.string(),
+      Tty: z.boolean(),
+      AttachStdin: z.boolean(),
+      AttachStdout: z.boolean(),
+      AttachStderr: z.boolean(),
+      Privileged: z.boolean(),
+      DetachKeys: z.string(),
+      ConsoleSize: z.tuple([z.number(), z.number()]).optional(),
+    }),
+    running: z.boolean(),
+    started: z.boolean(),
+    exitCode: z.number().nullable(),
+    pid: z.number(),
+    endedAt: z.number().optional(),
+    dir: z.string(),
   }),
-  running: z.boolean(),
-  started: z.boolean(),
-  exitCode: z.number().nullable(),
-  pid: z.number(),
-  endedAt: z.number().optional(),
-  dir: z.string(),
-});
+);
 
 /** The exit code conmon wrote for an exec (`<dir>/exit/<container id>`), if any. */
 export async function readExecExit(e: ExecRecord): Promise<number | undefined> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidParameter } from '../../errdefs/index.js';
+import { lazySchema } from '../../types/lazy-schema.js';
 
 /** Docker's defaults (daemon/health.go). */
 export const DEFAULT_INTERVAL_MS = 30_000;
@@ -20,20 +21,24 @@ export interface HealthConfig {
   Retries?: number;
 }
 
-export const HealthResultSchema = z.object({
-  Start: z.string(),
-  End: z.string(),
-  ExitCode: z.number().int(),
-  Output: z.string(),
-});
+export const HealthResultSchema = lazySchema(() =>
+  z.object({
+    Start: z.string(),
+    End: z.string(),
+    ExitCode: z.number().int(),
+    Output: z.string(),
+  }),
+);
 export type HealthResult = z.infer<typeof HealthResultSchema>;
 
 /** `State.Health` as inspect shows it (also kept in state.json). */
-export const HealthStateSchema = z.object({
-  Status: z.enum(['starting', 'healthy', 'unhealthy']),
-  FailingStreak: z.number().int(),
-  Log: z.array(HealthResultSchema),
-});
+export const HealthStateSchema = lazySchema(() =>
+  z.object({
+    Status: z.enum(['starting', 'healthy', 'unhealthy']),
+    FailingStreak: z.number().int(),
+    Log: z.array(HealthResultSchema),
+  }),
+);
 export type HealthState = z.infer<typeof HealthStateSchema>;
 
 /** A health check ready to run: argv and timings in milliseconds. */

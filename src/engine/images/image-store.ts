@@ -1,28 +1,33 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
+import { lazySchema } from '../../types/lazy-schema.js';
 
-const ImageRecordSchema = z.object({
-  /** sha256:… of the image config: the image id. */
-  id: z.string(),
-  /** Normalised repository@manifest-digest strings (docker.io/library/busybox@sha256:…). */
-  repoDigests: z.array(z.string()),
-  /** RFC 3339; the last time a tag was set to this image. */
-  lastTagTime: z.string().optional(),
-  /** Digest of the platform image manifest it was pulled or pushed with (in the content store). */
-  manifestDigest: z.string().optional(),
-  /** The image this one was built or committed from, if any (local only). */
-  parent: z.string().optional(),
-  /** When the record was made here (for `since`/`before` and ordering). */
-  added: z.string(),
-});
+const ImageRecordSchema = lazySchema(() =>
+  z.object({
+    /** sha256:… of the image config: the image id. */
+    id: z.string(),
+    /** Normalised repository@manifest-digest strings (docker.io/library/busybox@sha256:…). */
+    repoDigests: z.array(z.string()),
+    /** RFC 3339; the last time a tag was set to this image. */
+    lastTagTime: z.string().optional(),
+    /** Digest of the platform image manifest it was pulled or pushed with (in the content store). */
+    manifestDigest: z.string().optional(),
+    /** The image this one was built or committed from, if any (local only). */
+    parent: z.string().optional(),
+    /** When the record was made here (for `since`/`before` and ordering). */
+    added: z.string(),
+  }),
+);
 export type ImageRecord = z.infer<typeof ImageRecordSchema>;
 
-const IndexSchema = z.object({
-  images: z.record(z.string(), ImageRecordSchema),
-  /** Normalised name:tag → image id. */
-  tags: z.record(z.string(), z.string()),
-});
+const IndexSchema = lazySchema(() =>
+  z.object({
+    images: z.record(z.string(), ImageRecordSchema),
+    /** Normalised name:tag → image id. */
+    tags: z.record(z.string(), z.string()),
+  }),
+);
 type Index = z.infer<typeof IndexSchema>;
 
 /**

@@ -4,15 +4,18 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Conflict, InvalidParameter, NotFound } from '../../errdefs/index.js';
 import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
+import { lazySchema } from '../../types/lazy-schema.js';
 import type { SnapshotInfo, SnapshotKind } from './types.js';
 
-const MetaSchema = z.object({
-  key: z.string(),
-  parent: z.string().optional(),
-  kind: z.enum(['committed', 'active', 'view']),
-  created: z.string(),
-  labels: z.record(z.string(), z.string()),
-});
+const MetaSchema = lazySchema(() =>
+  z.object({
+    key: z.string(),
+    parent: z.string().optional(),
+    kind: z.enum(['committed', 'active', 'view']),
+    created: z.string(),
+    labels: z.record(z.string(), z.string()),
+  }),
+);
 
 const CHAIN_ID = /^sha256:([0-9a-f]{64})$/;
 

@@ -1,15 +1,18 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
+import { lazySchema } from '../../types/lazy-schema.js';
 import { detectStorageDriver } from '../layers/detect.js';
 import type { StorageDriverStatus } from './info.js';
 
-const RecordSchema = z.object({
-  name: z.string(),
-  status: z.array(z.tuple([z.string(), z.string()])),
-  /** The daemon.json `storage-driver` the choice was made under ('' for none). */
-  preferred: z.string(),
-});
+const RecordSchema = lazySchema(() =>
+  z.object({
+    name: z.string(),
+    status: z.array(z.tuple([z.string(), z.string()])),
+    /** The daemon.json `storage-driver` the choice was made under ('' for none). */
+    preferred: z.string(),
+  }),
+);
 
 /**
  * The storage driver of a data root. Detected once by a real trial mount, then recorded in

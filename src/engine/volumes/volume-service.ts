@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { Conflict, InvalidParameter, isRootlessdError } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
+import { lazySchema } from '../../types/lazy-schema.js';
 import type {
   Mount,
   MountPointView,
@@ -22,21 +23,23 @@ import { type VolumeRecord, VolumeStore } from './volume-store.js';
 
 const log = moduleLogger('volumes');
 
-const ResolvedMountSchema = z.object({
-  type: z.enum(['bind', 'volume', 'tmpfs']),
-  source: z.string(),
-  destination: z.string(),
-  rw: z.boolean(),
-  mode: z.string(),
-  propagation: z.string(),
-  noCopy: z.boolean(),
-  subpath: z.string(),
-  tmpfsOptions: z.array(z.string()),
-  fromBinds: z.boolean(),
-  anonymous: z.boolean(),
-});
+const ResolvedMountSchema = lazySchema(() =>
+  z.object({
+    type: z.enum(['bind', 'volume', 'tmpfs']),
+    source: z.string(),
+    destination: z.string(),
+    rw: z.boolean(),
+    mode: z.string(),
+    propagation: z.string(),
+    noCopy: z.boolean(),
+    subpath: z.string(),
+    tmpfsOptions: z.array(z.string()),
+    fromBinds: z.boolean(),
+    anonymous: z.boolean(),
+  }),
+);
 type ResolvedMount = z.infer<typeof ResolvedMountSchema>;
-const MountsFileSchema = z.array(ResolvedMountSchema);
+const MountsFileSchema = lazySchema(() => z.array(ResolvedMountSchema));
 
 /** A mount as the OCI runtime spec takes it. */
 export interface OciMount {

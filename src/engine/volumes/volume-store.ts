@@ -5,18 +5,21 @@ import { z } from 'zod';
 import { InvalidParameter, NotFound } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
+import { lazySchema } from '../../types/lazy-schema.js';
 import type { VolumeView } from '../../types/volume.js';
 import { type VolumeBacking, validateDriverOptions, validateVolumeName } from './volume-options.js';
 
 const log = moduleLogger('volumes.store');
 
-export const VolumeRecordSchema = z.object({
-  name: z.string(),
-  driver: z.string(),
-  createdAt: z.string(),
-  labels: z.record(z.string(), z.string()),
-  options: z.record(z.string(), z.string()),
-});
+export const VolumeRecordSchema = lazySchema(() =>
+  z.object({
+    name: z.string(),
+    driver: z.string(),
+    createdAt: z.string(),
+    labels: z.record(z.string(), z.string()),
+    options: z.record(z.string(), z.string()),
+  }),
+);
 export type VolumeRecord = z.infer<typeof VolumeRecordSchema>;
 
 export interface NewVolume {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InvalidParameter } from '../../../errdefs/index.js';
+import { lazySchema } from '../../../types/lazy-schema.js';
 import {
   type Descriptor,
   hostPlatform,
@@ -23,12 +24,14 @@ export interface ArchiveEntry {
   manifest?: { bytes: Buffer; digest: string; mediaType: string };
 }
 
-const ManifestJsonSchema = z.array(
-  z.object({
-    Config: z.string(),
-    RepoTags: z.array(z.string()).nullish(),
-    Layers: z.array(z.string()).nullish(),
-  }),
+const ManifestJsonSchema = lazySchema(() =>
+  z.array(
+    z.object({
+      Config: z.string(),
+      RepoTags: z.array(z.string()).nullish(),
+      Layers: z.array(z.string()).nullish(),
+    }),
+  ),
 );
 
 const bad = (what: string) => new InvalidParameter(`invalid image archive: ${what}`);
