@@ -1,5 +1,5 @@
-import { watch } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFile as readFd, watch } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { logChain } from './log-rotation.js';
 
@@ -58,17 +58,10 @@ export async function* readLogs(
   done: Promise<unknown> | undefined,
   signal: AbortSignal,
 ): AsyncGenerator<LogChunk> {
-  // Rotated files first, oldest first (`log.N` … `log.1`), then the live one.
-  const chain = logChain(path);
-  const live = chain.pop();
-  if (!live) return;
-  const older = chain.map((f) => f.path);
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(live.path, 'r');
-  } catch {
-    return;
-  }
+  const opened = await openChain(path);
+  if (!opened) return;
+  const older = opened.older;
+  let handle = opened.live;
   let currentIno = (await handle.stat()).ino;
   let ended = false;
   void done?.then(() => {
@@ -124,7 +117,7 @@ export async function* readLogs(
       return cut < 0 ? [] : collect(all.slice(0, cut));
     };
     let oldText = '';
-    for (const p of older) oldText += await readFile(p, 'utf8').catch(() => '');
+    for (const fd of older.splice(0)) oldText += await readAndClose(fd);
     rest = oldText;
     let first = await readMore();
     if (options.tail !== undefined) first = options.tail <= 0 ? [] : first.slice(-options.tail);
@@ -157,8 +150,58 @@ export async function* readLogs(
       });
     }
   } finally {
+    for (const fd of older) closeSync(fd);
     signal.removeEventListener('abort', onAbort);
     watcher?.close();
     await handle.close();
   }
+}
+
+/**
+ * The log's files, oldest first, open: rotated ones as fds, the live one as a handle. Each is
+ * opened by name right after the chain is listed and checked to be the file listed, so that a
+ * rotation between the two (names shift: `.hold` becomes `.1`, the live file a held one) cannot
+ * make the reader skip or repeat a file; then the listing is taken again.
+ */
+async function openChain(path: string): Promise<{ older: number[]; live: FileHandle } | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const chain = logChain(path);
+    const last = chain.pop();
+    if (!last) return undefined;
+    const older: number[] = [];
+    let same = true;
+    for (const f of chain) {
+      try {
+        const fd = openSync(f.path, 'r');
+        older.push(fd);
+        if (fstatSync(fd).ino !== f.ino) same = false;
+      } catch {
+        same = false;
+      }
+      if (!same) break;
+    }
+    let live: FileHandle | undefined;
+    if (same) {
+      live = await open(last.path, 'r').catch(() => undefined);
+      same = live !== undefined && (await live.stat()).ino === last.ino;
+    }
+    if (same && live) return { older, live };
+    for (const fd of older) closeSync(fd);
+    await live?.close();
+    if (attempt >= 20) {
+      // Rotating faster than we can list: the live file alone.
+      return await open(path, 'r')
+        .then((h) => ({ older: [], live: h }))
+        .catch(() => undefined);
+    }
+  }
+}
+
+function readAndClose(fd: number): Promise<string> {
+  return new Promise((resolve) => {
+    readFd(fd, 'utf8', (err, text) => {
+      closeSync(fd);
+      resolve(err ? '' : text);
+    });
+  });
 }

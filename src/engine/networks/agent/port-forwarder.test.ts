@@ -42,7 +42,9 @@ describe('port forwarder (host loopback)', { timeout: 30_000 }, () => {
     (msg) => logs.push(msg),
   );
   // Echoes what it got once the client has finished sending: needs the half-close to pass.
+  let upstreamConnections = 0;
   const upstream = createServer({ allowHalfOpen: true }, (s) => {
+    upstreamConnections += 1;
     const got: Buffer[] = [];
     s.on('data', (b: Buffer) => got.push(b));
     s.on('end', () => s.end(Buffer.concat(got)));
@@ -115,8 +117,13 @@ describe('port forwarder (host loopback)', { timeout: 30_000 }, () => {
     const chunks: Buffer[] = [];
     const open = connect(p, '127.0.0.1');
     await new Promise((r) => open.once('connect', r));
+    const seen = upstreamConnections;
     open.on('data', (b: Buffer) => chunks.push(b));
     open.write('before ');
+    // Only a connection the relay has accepted goes on: one still in the listen backlog is reset
+    // when the port is closed (as with any listener). Its dial to the upstream shows it was.
+    for (let i = 0; i < 500 && upstreamConnections === seen; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(upstreamConnections > seen, 'the relay never dialed the upstream');
     forwarder.handle({ op: 'unpublish', key: 'k3' }, undefined);
     assert.deepEqual(replies.at(-1), { op: 'unpublished', key: 'k3' });
     const again = createServer();
