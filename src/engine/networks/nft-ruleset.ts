@@ -11,23 +11,28 @@ export const NFT_TABLE = 'rootlessd';
 /** The mark of the port relay's connections from foreign (client) addresses; see HolderNet.init. */
 export const RELAY_MARK = 100;
 
+const q = (s: string) => JSON.stringify(s);
+
 /**
- * The whole nft table for the container network, replaced atomically on every change:
- * masquerade out of the uplink for non-internal networks, traffic between different bridges
- * dropped (isolation), internal bridges reach nothing but themselves.
+ * The start of a table of `family` (replaced atomically) and its forward chain: traffic within
+ * a bridge passes, bridges for which `closed` holds reach nothing else, and traffic between
+ * different bridges is dropped (isolation). Leaves the forward chain closed.
  */
-export function renderRuleset(bridges: readonly BridgeRuleInput[], uplink = 'tap0'): string {
-  const q = (s: string) => JSON.stringify(s);
+function tableWithForward(
+  family: 'ip' | 'ip6',
+  bridges: readonly BridgeRuleInput[],
+  closed: (b: BridgeRuleInput) => boolean,
+): string[] {
   const lines: string[] = [
-    `table ip ${NFT_TABLE}`,
-    `delete table ip ${NFT_TABLE}`,
-    `table ip ${NFT_TABLE} {`,
+    `table ${family} ${NFT_TABLE}`,
+    `delete table ${family} ${NFT_TABLE}`,
+    `table ${family} ${NFT_TABLE} {`,
     '  chain forward {',
     '    type filter hook forward priority filter; policy accept;',
   ];
   for (const b of bridges) lines.push(`    iifname ${q(b.bridge)} oifname ${q(b.bridge)} accept`);
   for (const b of bridges) {
-    if (b.internal) {
+    if (closed(b)) {
       lines.push(`    iifname ${q(b.bridge)} drop`);
       lines.push(`    oifname ${q(b.bridge)} drop`);
     }
@@ -37,6 +42,16 @@ export function renderRuleset(bridges: readonly BridgeRuleInput[], uplink = 'tap
     lines.push(`    iifname ${set} oifname ${set} drop`);
   }
   lines.push('  }', '  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;');
+  return lines;
+}
+
+/**
+ * The whole nft table for the container network, replaced atomically on every change:
+ * masquerade out of the uplink for non-internal networks, traffic between different bridges
+ * dropped (isolation), internal bridges reach nothing but themselves.
+ */
+export function renderRuleset(bridges: readonly BridgeRuleInput[], uplink = 'tap0'): string {
+  const lines = tableWithForward('ip', bridges, (b) => b.internal);
   for (const b of bridges) {
     if (!b.internal) lines.push(`    ip saddr ${b.subnet} oifname ${q(uplink)} masquerade`);
   }
@@ -58,31 +73,12 @@ export function renderRuleset(bridges: readonly BridgeRuleInput[], uplink = 'tap
 
 /**
  * The IPv6 twin of the table (`table ip6`), for IPv6-enabled networks: the same isolation
- * between bridges and for internal ones, and masquerade of their IPv6 subnets out of the
- * uplink (slirp4netns's fd00::/64, see docs/networking.md).
+ * between bridges and for internal ones (networks without IPv6 reach nothing but themselves
+ * over IPv6), and masquerade of their IPv6 subnets out of the uplink (slirp4netns's fd00::/64,
+ * see docs/networking.md).
  */
 export function renderRuleset6(bridges: readonly BridgeRuleInput[], uplink = 'tap0'): string {
-  const q = (s: string) => JSON.stringify(s);
-  const lines: string[] = [
-    `table ip6 ${NFT_TABLE}`,
-    `delete table ip6 ${NFT_TABLE}`,
-    `table ip6 ${NFT_TABLE} {`,
-    '  chain forward {',
-    '    type filter hook forward priority filter; policy accept;',
-  ];
-  for (const b of bridges) lines.push(`    iifname ${q(b.bridge)} oifname ${q(b.bridge)} accept`);
-  for (const b of bridges) {
-    if (b.internal || !b.subnet6) {
-      // Internal networks, and networks without IPv6, reach nothing but themselves over IPv6.
-      lines.push(`    iifname ${q(b.bridge)} drop`);
-      lines.push(`    oifname ${q(b.bridge)} drop`);
-    }
-  }
-  if (bridges.length > 0) {
-    const set = `{ ${bridges.map((b) => q(b.bridge)).join(', ')} }`;
-    lines.push(`    iifname ${set} oifname ${set} drop`);
-  }
-  lines.push('  }', '  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;');
+  const lines = tableWithForward('ip6', bridges, (b) => b.internal || !b.subnet6);
   for (const b of bridges) {
     if (!b.internal && b.subnet6) lines.push(`    ip6 saddr ${b.subnet6} oifname ${q(uplink)} masquerade`);
   }
