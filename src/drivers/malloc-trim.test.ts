@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IdleTrimmer, mallocTrim } from './malloc-trim.js';
+import { COMPACT_ABOVE_BYTES, IdleTrimmer, idleGc, mallocTrim } from './malloc-trim.js';
 
 test('the addon answers (built by npm run build) or the call is a no-op', () => {
   assert.equal(typeof mallocTrim(), 'boolean');
@@ -30,4 +30,21 @@ test('one gc and trim once the process is quiet, after the last touch', (t) => {
   trimmer.stop();
   t.mock.timers.tick(2000);
   assert.equal(calls.length, 4);
+});
+
+test('the idle collection compacts only when the old generation has room to give back', () => {
+  const calls: string[] = [];
+  let free = 0;
+  const gc = idleGc(
+    () => calls.push('gc'),
+    () => free,
+    (flags) => calls.push(flags),
+  );
+  assert.ok(gc);
+  gc();
+  assert.deepEqual(calls, ['gc']);
+  calls.length = 0;
+  free = COMPACT_ABOVE_BYTES + 1;
+  gc();
+  assert.deepEqual(calls, ['gc', '--compact-on-every-full-gc', 'gc', '--no-compact-on-every-full-gc']);
 });
