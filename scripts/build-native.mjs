@@ -5,6 +5,7 @@
 //   ip-transparent  the netns agent's relay then dials without keeping the client's address
 //   malloc-trim     the daemon's processes keep glibc's free pages at idle (more memory)
 //   mounts          the engine spawns mount(8)/umount(8)
+//   netns-socket    the embedded DNS runs in the netns agent process (more memory)
 //   veth            the engine runs ip through nsenter to plug containers into bridges
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -16,6 +17,7 @@ const FALLBACK = {
   'ip-transparent': 'published ports will not keep client addresses',
   'malloc-trim': 'idle processes will not give free malloc pages back',
   mounts: 'the engine will spawn mount(8)/umount(8)',
+  'netns-socket': 'the embedded DNS will run in the netns agent process',
   veth: 'the engine will run ip through nsenter to plug containers into bridges',
 };
 const includes = [
