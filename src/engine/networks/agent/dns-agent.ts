@@ -42,7 +42,7 @@ if (process.send) {
   );
   process.on('message', (m: EngineToAgent, handle: unknown) => forwarder.handle(m, handle));
   // The engine is gone: free its host ports at once, so that its next run can bind them again
-  // (it also stops this agent before starting its own). DNS goes on serving meanwhile.
+  // (it also stops this agent before starting its own). A DNS served here goes on meanwhile.
   process.on('disconnect', () => forwarder.closeAll());
 }
 process.on('SIGTERM', () => process.exit(0));

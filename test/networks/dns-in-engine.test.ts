@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { pushBusybox } from '../fixtures/images.js';
+import { type Registry, startRegistry } from '../fixtures/registry.js';
+import { type Daemon, docker, dockerOk, startDaemon } from '../helpers/index.js';
+
+/** The daemon's netns agent processes alive now. */
+function agents(d: Daemon): number[] {
+  return d.processes().filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dns-agent');
+    } catch {
+      return false;
+    }
+  });
+}
+
+// With the netns-socket addon (npm run build), the engine serves the embedded DNS itself and
+// the netns agent starts only for published ports.
+describe('embedded DNS in the engine; netns agent only with published ports', () => {
+  let registry: Registry;
+  let daemon: Daemon;
+  let image: string;
+
+  before(async () => {
+    registry = await startRegistry();
+    await pushBusybox(registry);
+    image = `${registry.host}/library/busybox`;
+    daemon = await startDaemon();
+    await dockerOk(daemon, ['pull', image]);
+  });
+  after(async () => {
+    await docker(daemon, ['rm', '-f', 'dnsweb', 'dnspub']);
+    await docker(daemon, ['network', 'rm', 'dnsnet']);
+    await daemon?.stop();
+    await registry?.stop();
+  });
+
+  test('names resolve and unknown ones are forwarded upstream with no agent; -p starts it', async () => {
+    assert.deepEqual(agents(daemon), []);
+    await dockerOk(daemon, ['network', 'create', 'dnsnet']);
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'dnsweb',
+      '--network',
+      'dnsnet',
+      '--network-alias',
+      'www',
+      image,
+      'sleep',
+      '600',
+    ]);
+    const ip = (
+      await dockerOk(daemon, ['inspect', '-f', '{{.NetworkSettings.Networks.dnsnet.IPAddress}}', 'dnsweb'])
+    ).trim();
+    for (const name of ['dnsweb', 'www', 'DNSWEB.']) {
+      const out = await dockerOk(daemon, ['run', '--rm', '--network', 'dnsnet', image, 'nslookup', name]);
+      assert.match(out, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}`), out);
+    }
+    // Forwarded to slirp4netns's resolver, which answers (NXDOMAIN here); a server that did
+    // not forward would answer SERVFAIL.
+    const unknown = await docker(daemon, [
+      'run',
+      '--rm',
+      '--network',
+      'dnsnet',
+      image,
+      'nslookup',
+      'nosuch.invalid',
+    ]);
+    assert.doesNotMatch(unknown.stdout + unknown.stderr, /SERVFAIL/);
+    assert.deepEqual(agents(daemon), []);
+
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'dnspub',
+      '-p',
+      '127.0.0.1::80',
+      image,
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/',
+    ]);
+    assert.equal(agents(daemon).length, 1);
+    const port = (await dockerOk(daemon, ['port', 'dnspub', '80'])).trim().split(':').pop();
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    assert.ok(res.status > 0);
+  });
+});
