@@ -27,6 +27,8 @@ function mountedType(path: string): string | undefined {
  * itself to a temporary file and re-executes that copy, about 4.5 ms of every create, start,
  * exec and delete here. On a read-only mount it runs as it is. Rootless, the binary is the
  * host root's and was never writable by us; the read-only bind only lets crun see that.
+ * The bind holds the file it was made on: after a package upgrade replaces crun, the old one
+ * runs until the holder's mount namespace is made again (`systemctl --user restart rootlessd`).
  * Best effort: on failure crun keeps copying itself.
  */
 async function sealBinary(): Promise<void> {
