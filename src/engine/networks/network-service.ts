@@ -222,7 +222,14 @@ export class NetworkCore {
             add(name, e.ipv4);
             if (e.ipv6) add(name, e.ipv6);
           }
-        return { address: n.ipam[0]?.gateway ?? '', forward: !n.internal, records, perSource: {} };
+        const v6 = poolsOf(n).v6?.gateway;
+        return {
+          address: n.ipam[0]?.gateway ?? '',
+          ...(v6 ? { address6: v6 } : {}),
+          forward: !n.internal,
+          records,
+          perSource: {},
+        };
       });
     return { upstream: this.o.upstreamDns, servers };
   }
