@@ -291,6 +291,15 @@ describe('IPv6 on docker networks', () => {
     });
     await dockerOk(daemon, ['network', 'create', '--ipv6', '--internal', '--subnet', 'fd00:6:4::/64', 'v6i']);
     await dockerOk(daemon, ['run', '-d', '--name', 'conn6', image, 'sleep', '300']);
+    // On the IPv4-only default bridge IPv6 is off on eth0, as with Docker: not even fe80::.
+    const v4only = await dockerOk(daemon, [
+      'exec',
+      'conn6',
+      'sh',
+      '-c',
+      'cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6; ip -6 addr show dev eth0; echo end',
+    ]);
+    assert.equal(v4only, '1\nend\n');
     await api.getNetwork('v6c').connect({
       Container: 'conn6',
       EndpointConfig: { IPAMConfig: { IPv6Address: 'fd00:6:3::77' } },
@@ -306,6 +315,15 @@ describe('IPv6 on docker networks', () => {
     );
     const addr = await dockerOk(daemon, ['exec', 'conn6', 'ip', '-6', 'addr', 'show', 'dev', 'eth1']);
     assert.match(addr, /inet6 fd00:6:3::77\/64/);
+    assert.match(addr, /inet6 fe80::/, 'IPv6 is on for the interface of the IPv6 network');
+    const after6 = await dockerOk(daemon, [
+      'exec',
+      'conn6',
+      'sh',
+      '-c',
+      'ip -6 addr show dev eth0; ping -6 -c1 -W2 fd00:6:3::1 >/dev/null && echo ping6-ok',
+    ]);
+    assert.equal(after6, 'ping6-ok\n', 'eth0 stays without IPv6; eth1 carries it');
 
     const sealed = await dockerOk(daemon, [
       'run',

@@ -147,6 +147,12 @@ export class HolderNet {
       ['link', 'set', v.hostVeth, 'master', v.bridge],
       ['link', 'set', v.hostVeth, 'up'],
     ]);
+    // IPv6 on the interface only on IPv6 networks, set before it comes up (as the addon does).
+    try {
+      await setNetSysctl(v.pid, `net.ipv6.conf.${v.ifname}.disable_ipv6`, v.addressCidr6 ? '0' : '1');
+    } catch (err) {
+      log.warn({ err, ifname: v.ifname }, 'IPv6 setting of the container interface failed');
+    }
     const inside: string[][] = [
       ['link', 'set', 'lo', 'up'],
       ['addr', 'add', v.addressCidr, 'dev', v.ifname],
