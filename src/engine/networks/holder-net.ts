@@ -147,7 +147,7 @@ export class HolderNet {
   /** A veth pair: one end on the bridge, the other straight into the container as `ifname`. */
   async attach(v: VethSpec): Promise<void> {
     // rtnetlink from the engine when our addon is there (IPv4 and IPv6): no spawn; it removes
-    // the pair itself when a step fails. Else two `ip -batch` runs.
+    // the pair itself when a step fails. Else two `ip -batch` runs and a sysctl one.
     let plugged: boolean;
     try {
       plugged = await nativeVethAttach({ holderPid: this.holderPid, ...v });
@@ -155,6 +155,11 @@ export class HolderNet {
       throw new Internal((err as Error).message, { cause: err });
     }
     if (plugged) return;
+    await this.attachWithIp(v);
+  }
+
+  /** The same as the addon does, with `ip -batch` (and `sysctl`) through nsenter. */
+  async attachWithIp(v: VethSpec): Promise<void> {
     await ipBatch(this.holderPid, [
       [
         'link',
