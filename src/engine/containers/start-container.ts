@@ -144,7 +144,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
         dns: hc.Dns ?? undefined,
         dnsSearch: hc.DnsSearch ?? undefined,
         dnsOptions: hc.DnsOptions ?? undefined,
-        defaultDns: prepared?.nameserver ?? ctx.defaultDns,
+        defaultDns: prepared?.nameservers ?? ctx.defaultDns,
         hostNetwork: network.kind === 'join',
       }),
     );

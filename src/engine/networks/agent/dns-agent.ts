@@ -1,7 +1,8 @@
 /**
  * The netns agent: runs inside the container network (started through
  * `nsenter --net=/proc/HOLDER/ns/net`) and serves the embedded DNS of user-defined networks
- * on each bridge gateway, port 53, UDP and TCP. Reads its config file at start and on SIGHUP.
+ * on each bridge gateway (IPv4, and IPv6 on IPv6-enabled networks), port 53, UDP and TCP.
+ * Reads its config file at start and on SIGHUP.
  * Also relays the published ports whose host sockets the engine sends over IPC
  * (port-forwarder.ts); when the engine's channel closes (the engine died), it closes them.
  * Usage: node dns-agent.js CONFIG_FILE
@@ -37,7 +38,23 @@ function say(msg: string): void {
   process.stderr.write(`${JSON.stringify({ time: Date.now(), module: 'dns-agent', msg })}\n`);
 }
 
+/**
+ * Forwarded queries in flight, by their bytes: a resolver that asks every name server of its
+ * resolv.conf at once (musl asks the IPv4 and the IPv6 gateway) sends the same packet twice;
+ * upstream sees it once and both get the reply (same id, same question: the same answer).
+ */
+const inFlight = new Map<string, Promise<Buffer | undefined>>();
+
 function forward(query: Buffer): Promise<Buffer | undefined> {
+  const key = query.toString('latin1');
+  const pending = inFlight.get(key);
+  if (pending) return pending;
+  const p = forwardOnce(query).finally(() => inFlight.delete(key));
+  inFlight.set(key, p);
+  return p;
+}
+
+function forwardOnce(query: Buffer): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const s = createSocket('udp4');
     const timer = setTimeout(() => done(undefined), FORWARD_TIMEOUT_MS);
@@ -115,21 +132,27 @@ function serveTcp(listener: () => Listener): Server {
   });
 }
 
-function open(config: DnsServerConfig): void {
+/** A server's listeners on `address` (its IPv4 or its IPv6 gateway). */
+function open(config: DnsServerConfig, address: string): void {
   const entry = {} as Listener;
   entry.config = config;
-  entry.udp = createSocket('udp4');
+  entry.udp = createSocket(address.includes(':') ? 'udp6' : 'udp4');
   entry.udp.on('message', (msg, rinfo) => {
     void answer(entry.config, rinfo.address, msg).then((reply) => {
       if (reply) entry.udp.send(reply, rinfo.port, rinfo.address);
     });
   });
-  entry.udp.on('error', (err) => say(`udp ${config.address}: ${err.message}`));
-  entry.udp.bind(53, config.address);
+  entry.udp.on('error', (err) => say(`udp ${address}: ${err.message}`));
+  entry.udp.bind(53, address);
   entry.tcp = serveTcp(() => entry);
-  entry.tcp.on('error', (err) => say(`tcp ${config.address}: ${err.message}`));
-  entry.tcp.listen(53, config.address);
-  listeners.set(config.address, entry);
+  entry.tcp.on('error', (err) => say(`tcp ${address}: ${err.message}`));
+  entry.tcp.listen(53, address);
+  listeners.set(address, entry);
+}
+
+/** Every address a server listens on. */
+function addressesOf(s: DnsServerConfig): string[] {
+  return s.address6 ? [s.address, s.address6] : [s.address];
 }
 
 function reload(): void {
@@ -139,7 +162,7 @@ function reload(): void {
     say(`config unreadable: ${(err as Error).message}`);
     return;
   }
-  const wanted = new Map(current.servers.map((s) => [s.address, s]));
+  const wanted = new Map(current.servers.flatMap((s) => addressesOf(s).map((a) => [a, s] as const)));
   for (const [address, l] of listeners) {
     if (!wanted.has(address)) {
       l.udp.close();
@@ -147,10 +170,10 @@ function reload(): void {
       listeners.delete(address);
     }
   }
-  for (const s of current.servers) {
-    const l = listeners.get(s.address);
+  for (const [address, s] of wanted) {
+    const l = listeners.get(address);
     if (l) l.config = s;
-    else open(s);
+    else open(s, address);
   }
 }
 
