@@ -24,7 +24,10 @@ test('a custom profile in Docker format or OCI format becomes the OCI section', 
 });
 
 test('a profile that cannot be one is refused with Docker-style messages', () => {
-  assert.throws(() => parseSeccompProfile('{nope'), /Decoding seccomp profile failed: Expected property name/);
+  assert.throws(
+    () => parseSeccompProfile('{nope'),
+    /Decoding seccomp profile failed: Expected property name/,
+  );
   assert.throws(() => parseSeccompProfile('[]'), /Decoding seccomp profile failed/);
   assert.throws(() => parseSeccompProfile('{"syscalls":[]}'), /defaultAction/);
   assert.throws(
