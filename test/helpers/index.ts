@@ -4,5 +4,8 @@ export * from './daemon.js';
 export * from './daemon-env.js';
 export * from './docker.js';
 export * from './http.js';
+export * from './poll.js';
 export * from './proc.js';
+export * from './suite.js';
+export * from './tar.js';
 export * from './test-user.js';
