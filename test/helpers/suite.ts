@@ -31,7 +31,10 @@ export interface SuiteOptions {
   pull?: boolean;
   /** Options for startDaemon, or false for no daemon (the file starts its own). */
   daemon?: boolean | StartDaemonOptions;
-  /** Runs first at the teardown, while the daemon still runs (removing what the file made). */
+  /**
+   * Runs first at the teardown, while the daemon still runs (to remove what the file made);
+   * skipped when the set-up failed.
+   */
   teardown?: (env: Suite) => unknown;
 }
 
@@ -50,12 +53,14 @@ export interface Suite {
  * Registers, in the file or describe block it is called in, a `before` hook that starts the
  * registry, pushes the images, starts the daemon and pulls them, then runs `ready` (the file's
  * own set-up), and an `after` hook that runs `teardown` and stops the daemon and the registry.
- * The returned context is filled in by the `before` hook.
+ * The returned context is filled in by the `before` hook. An `after` hook the file registers
+ * after this call runs once both are stopped (node:test runs hooks in the order registered).
  */
 export function withDaemon(options: SuiteOptions = {}, ready?: (env: Suite) => unknown): Suite {
   let daemon: Daemon | undefined;
   let registry: Registry | undefined;
   const digests = new Map<SuiteImage, string>();
+  let started = false;
   const images = options.images ?? [];
 
   const env: Suite = {
@@ -86,11 +91,12 @@ export function withDaemon(options: SuiteOptions = {}, ready?: (env: Suite) => u
         for (const name of images) await dockerOk(daemon, ['pull', env.image(name)]);
     }
     await ready?.(env);
+    started = true;
   });
 
   after(async () => {
     try {
-      await options.teardown?.(env);
+      if (started) await options.teardown?.(env);
     } finally {
       await daemon?.stop();
       await registry?.stop();
