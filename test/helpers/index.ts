@@ -4,6 +4,7 @@ export * from './daemon.js';
 export * from './daemon-env.js';
 export * from './docker.js';
 export * from './http.js';
+export * from './net.js';
 export * from './poll.js';
 export * from './proc.js';
 export * from './suite.js';
