@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, dockerode, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import { type Daemon, docker, dockerOk, dockerode, withDaemon } from '../helpers/index.js';
 
 /**
  * How the OCI runtime is run. crun sees its binary on a read-only mount (so it does not copy
@@ -14,18 +12,14 @@ import { type Daemon, docker, dockerOk, dockerode, startDaemon } from '../helper
  */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 let profile: string;
 const CRUN = existsSync('/usr/bin/crun') && process.env.ROOTLESSD_RUNTIME !== 'runc';
 const ANNOTATION = 'run.oci.seccomp_bpf_data';
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
+withDaemon({ images: ['busybox'] }, (env) => {
+  d = env.daemon;
+  bb = env.image('busybox');
   // Allows everything but sethostname(2).
   profile = join(d.base, 'no-sethostname.json');
   writeFileSync(
@@ -36,10 +30,6 @@ before(async () => {
     }),
   );
   chmodSync(profile, 0o644);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
 });
 
 /** Starts a container that sets its host name and reports seccomp; returns its output and annotations. */

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerJson, dockerOk, dockerode, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import {
+  type Daemon,
+  docker,
+  dockerJson,
+  dockerOk,
+  dockerode,
+  freePort,
+  poll,
+  waitForApi,
+  withDaemon,
+} from '../helpers/index.js';
 
 interface NetworkInspect {
   Name: string;
@@ -22,29 +30,13 @@ interface EndpointSettings {
 
 const HTTPD = 'mkdir /w && echo hi-six > /w/index.html && httpd -f -p 80 -h /w';
 
-async function freeTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 describe('IPv6 on docker networks', () => {
-  let registry: Registry;
   let daemon: Daemon;
   let image: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    await pushBusybox(registry);
-    image = `${registry.host}/library/busybox`;
-    daemon = await startDaemon();
-    await dockerOk(daemon, ['pull', image]);
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
+  withDaemon({ images: ['busybox'] }, (env) => {
+    daemon = env.daemon;
+    image = env.image('busybox');
   });
 
   test('network create --ipv6: given subnet, dual stack, default ULA /64, overlap refused', async () => {
@@ -363,7 +355,7 @@ describe('IPv6 on docker networks', () => {
       server.close();
     }
 
-    const port = await freeTcpPort();
+    const port = await freePort();
     await dockerOk(daemon, [
       'run',
       '-d',
@@ -405,10 +397,8 @@ describe('IPv6 on docker networks', () => {
     const engine = daemon.pids().engine;
     assert.ok(engine, 'engine pid');
     process.kill(engine, 'SIGKILL');
-    for (let i = 0; i < 100 && daemon.pids().engine === engine; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    for (let i = 0; i < 50 && (await docker(daemon, ['version'])).exitCode !== 0; i++)
-      await new Promise((r) => setTimeout(r, 200));
+    await poll(() => daemon.pids().engine !== engine, { tries: 100 });
+    await waitForApi(daemon);
     const [n] = await dockerJson<NetworkInspect[]>(daemon, ['network', 'inspect', 'v6r']);
     assert.equal(n?.EnableIPv6, true);
     assert.equal(Object.values(n?.Containers ?? {})[0]?.IPv6Address, 'fd00:6:7::2/64');
@@ -429,21 +419,16 @@ describe('IPv6 on docker networks', () => {
 });
 
 describe('IPv6 on the default bridge (daemon.json ipv6 + fixed-cidr-v6)', () => {
-  let registry: Registry;
   let daemon: Daemon;
   let image: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    await pushBusybox(registry);
-    image = `${registry.host}/library/busybox`;
-    daemon = await startDaemon({ daemonJson: { ipv6: true, 'fixed-cidr-v6': 'fd00:6:9::/64' } });
-    await dockerOk(daemon, ['pull', image]);
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
-  });
+  withDaemon(
+    { images: ['busybox'], daemon: { daemonJson: { ipv6: true, 'fixed-cidr-v6': 'fd00:6:9::/64' } } },
+    (env) => {
+      daemon = env.daemon;
+      image = env.image('busybox');
+    },
+  );
 
   test('the default bridge has the IPv6 pool; containers on it get addresses', async () => {
     const [bridge] = await dockerJson<NetworkInspect[]>(daemon, ['network', 'inspect', 'bridge']);
