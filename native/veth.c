@@ -13,7 +13,10 @@
  *     ip addr add ADDRESS/PREFIX dev IFNAME; ip addr add ADDRESS6/PREFIX6 dev IFNAME nodad;
  *     ip link set IFNAME up; ip route replace default via GATEWAY dev IFNAME; ip -6 route
  *     replace default via GATEWAY6 dev IFNAME` in the container's. An empty (or absent)
- *     gateway, address6 or gateway6 skips its step.
+ *     gateway, address6 or gateway6 skips its step. Before the link comes up, IPv6 is switched
+ *     on IFNAME (net.ipv6.conf.IFNAME.disable_ipv6=0) when there is an address6 and off (=1)
+ *     when not, as Docker does: an interface of an IPv4-only network gets no fe80:: address and
+ *     joins no IPv6 multicast group (a kernel without IPv6 has no such file: skipped).
  *     A failure after the pair exists deletes the pair again: nothing is left behind.
  *   detach(holderNs, hostVeth)  `ip link del HOSTVETH` (its peer goes with it); a missing link
  *     is not an error.
@@ -162,6 +165,45 @@ static void *open_sockets(void *arg) {
   return NULL;
 }
 
+/* net.ipv6.conf.IFNAME.disable_ipv6 in another namespace: /proc/sys/net is the calling thread's. */
+typedef struct {
+  const char *ns_path, *ifname;
+  char value;
+  int err;
+} sysctl_t;
+
+static void *write_disable_ipv6(void *arg) {
+  sysctl_t *s = arg;
+  int ns = open(s->ns_path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
+    s->err = errno;
+    if (ns >= 0) close(ns);
+    return NULL;
+  }
+  close(ns);
+  char path[96];
+  snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", s->ifname);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    s->err = errno == ENOENT ? 0 : errno;
+    return NULL;
+  }
+  char text[2] = {s->value, '\n'};
+  if (write(fd, text, sizeof text) < 0) s->err = errno;
+  close(fd);
+  return NULL;
+}
+
+/* On a thread of its own, which ends in the container's namespace (never a pool thread). */
+static int set_ipv6(const char *ns_path, const char *ifname, int enable) {
+  sysctl_t s = {ns_path, ifname, enable ? '0' : '1', 0};
+  pthread_t t;
+  int r = pthread_create(&t, NULL, write_disable_ipv6, &s);
+  if (r) return -r;
+  pthread_join(t, NULL);
+  return -s.err;
+}
+
 static int sockets_in(const char *a, const char *b, int fds[2]) {
   open_t o = {{a, b}, {-1, -1}, 0};
   pthread_t t;
@@ -300,6 +342,7 @@ static int do_attach(call_t *c, int host, int cont) {
   close(cns);
   cns = -1;
   /* From here on a failure removes the pair again (the caller's contract, as with ip). */
+  STEP("IPv6 setting", set_ipv6(c->container_ns, c->ifname, c->has_address6));
   STEP("container lo up", link_up(cont, 1));
   STEP("container link lookup", link_index(cont, c->ifname, &inner));
   STEP("address", add_address(cont, AF_INET, &c->address, c->prefix, inner));
@@ -349,6 +392,8 @@ static void describe_step(const call_t *c, char *out, size_t size) {
   } else if (!strcmp(s, "IPv6 address")) {
     inet_ntop(AF_INET6, &c->address6, a, sizeof a);
     snprintf(out, size, " %s/%d on %s", a, c->prefix6, c->ifname);
+  } else if (!strcmp(s, "IPv6 setting")) {
+    snprintf(out, size, " disable_ipv6=%d on %s", c->has_address6 ? 0 : 1, c->ifname);
   } else if (!strcmp(s, "default route")) {
     inet_ntop(AF_INET, &c->gateway, a, sizeof a);
     snprintf(out, size, " via %s dev %s", a, c->ifname);

@@ -44,6 +44,8 @@ export const DaemonConfigSchema = lazySchema(() =>
       .string()
       .regex(/^[0-9a-fA-F:]*:[0-9a-fA-F:]*\/\d+$/, 'must be an IPv6 CIDR such as fd00:1::/64')
       .optional(),
+    /** nft (the default where it is installed) or iptables-restore/ip6tables-restore. */
+    'firewall-backend': z.enum(['nftables', 'iptables']).optional(),
     'live-restore': z.boolean().optional(),
     mtu: z.number().int().min(1280).max(65520).optional(),
     'max-concurrent-downloads': z.number().int().min(1).max(32).optional(),

@@ -28,6 +28,14 @@ function ipIn(pid: number, args: string[]): string {
   return execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args], { encoding: 'utf8' });
 }
 
+/** Reads (or, with a value, sets) a sysctl in the network namespace of `pid`. */
+function sysctlIn(pid: number, key: string, value?: string): string {
+  const args = value === undefined ? ['-n', key] : ['-qw', `${key}=${value}`];
+  return execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, 'sysctl', ...args], {
+    encoding: 'utf8',
+  }).trim();
+}
+
 /** Waits until unshare has made its namespace (its ns link differs from ours). */
 async function ready(pid: number): Promise<void> {
   const ours = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' });
@@ -88,27 +96,33 @@ describe('native veth attach (rtnetlink)', { skip }, () => {
     assert.match(ipIn(holder, ['link', 'show', `vt${pid}`]), /master br6 .*state UP/);
   });
 
-  test('no IPv6 (an IPv4-only network): no IPv6 address or route', async () => {
+  test('no IPv6 (an IPv4-only network): IPv6 off on the interface, no fe80::, no route', async () => {
     const pid = await container();
     await nativeVethAttach(plug(pid, { addressCidr6: undefined, gateway6: undefined }));
-    assert.doesNotMatch(ipIn(pid, ['-6', 'addr', 'show', 'dev', 'eth0']), /fd00/);
+    assert.equal(ipIn(pid, ['-6', 'addr', 'show', 'dev', 'eth0']), '', 'not even a link-local address');
+    assert.equal(sysctlIn(pid, 'net.ipv6.conf.eth0.disable_ipv6'), '1');
     assert.doesNotMatch(ipIn(pid, ['-6', 'route']), /default/);
     assert.match(ipIn(pid, ['-4', 'route']), /default via 10\.66\.0\.1/);
+    assert.match(ipIn(pid, ['-6', 'addr', 'show', 'dev', 'lo']), /::1\/128/, 'the loopback keeps ::1');
+  });
+
+  test('an IPv6 network switches IPv6 on for its interface, also where the default is off', async () => {
+    const pid = await container();
+    sysctlIn(pid, 'net.ipv6.conf.default.disable_ipv6', '1');
+    await nativeVethAttach(plug(pid, { addressCidr6: undefined, gateway6: undefined }));
+    await nativeVethAttach(plug(pid, { hostVeth: `vu${pid}`.slice(0, 15), ifname: 'eth1', mac: '' }));
+    assert.equal(sysctlIn(pid, 'net.ipv6.conf.eth0.disable_ipv6'), '1');
+    assert.equal(sysctlIn(pid, 'net.ipv6.conf.eth1.disable_ipv6'), '0');
+    assert.match(ipIn(pid, ['-6', 'addr', 'show', 'dev', 'eth1']), /inet6 fd00:66::2\/64/);
+    assert.match(ipIn(pid, ['-6', 'route']), /default via fd00:66::1 dev eth1/);
   });
 
   const failures: [string, Partial<VethPlug>, (pid: number) => void, RegExp][] = [
     [
-      'the IPv6 address (IPv6 disabled in the container)',
-      {},
-      (pid) => {
-        execFileSync('nsenter', [
-          `--net=/proc/${pid}/ns/net`,
-          'sysctl',
-          '-qw',
-          'net.ipv6.conf.default.disable_ipv6=1',
-        ]);
-      },
-      /^veth attach vt\d+: IPv6 address fd00:66::2\/64 on eth0: Permission denied$/,
+      'the IPv6 address (a multicast address, refused by the kernel)',
+      { addressCidr6: 'ff02::66/64' },
+      () => undefined,
+      /^veth attach vt\d+: IPv6 address ff02::66\/64 on eth0: Cannot assign requested address$/,
     ],
     [
       'the IPv6 default route (gateway off-link)',
@@ -137,13 +151,6 @@ describe('native veth attach (rtnetlink)', { skip }, () => {
       assert.doesNotMatch(ipIn(holder, ['-o', 'link']), new RegExp(`${v.hostVeth}[@:]`));
       assert.doesNotMatch(ipIn(pid, ['-o', 'link']), /eth0/);
       // The name is free again: the same plug without the fault works.
-      if (!('gateway' in over) && !('gateway6' in over))
-        execFileSync('nsenter', [
-          `--net=/proc/${pid}/ns/net`,
-          'sysctl',
-          '-qw',
-          'net.ipv6.conf.default.disable_ipv6=0',
-        ]);
       await nativeVethAttach(plug(pid, {}));
       assert.match(ipIn(pid, ['-6', 'addr', 'show', 'dev', 'eth0']), /fd00:66::2\/64/);
     });

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import tar from 'tar-stream';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerJson, dockerOk, socketRequest, startDaemon } from '../helpers/index.js';
+import { after, describe, test } from 'node:test';
+import type { Registry } from '../fixtures/registry.js';
+import {
+  type Daemon,
+  docker,
+  dockerJson,
+  dockerOk,
+  readTar,
+  socketRequest,
+  startDaemon,
+  withDaemon,
+} from '../helpers/index.js';
 import { CI_DIR, makeUserDir } from '../helpers/test-user.js';
 
 /** docker commit with the real CLI: the new layer runs, and history, save, push and pull see it. */
@@ -32,32 +39,13 @@ const run = (image: string, script: string) =>
   dockerOk(d, ['run', '--rm', ...NET, image, 'sh', '-c', script]);
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-async function readTar(path: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const extract = tar.extract();
-  const done = (async () => {
-    for await (const entry of extract) {
-      const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c as Buffer);
-      if (entry.header.type === 'file') files.set(entry.header.name, Buffer.concat(chunks));
-    }
-  })();
-  extract.end(readFileSync(path));
-  await done;
-  return files;
-}
-
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
+withDaemon({ images: ['busybox'] }, (env) => {
+  d = env.daemon;
+  registry = env.registry;
+  bb = env.image('busybox');
   work = makeUserDir(d.user, CI_DIR, 'commit-');
 });
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
+after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
+import { describe, test } from 'node:test';
 import {
   asUserCommand,
   type Daemon,
@@ -11,26 +9,18 @@ import {
   dockerOk,
   dockerode,
   sleep,
-  startDaemon,
+  withDaemon,
 } from '../helpers/index.js';
 
 /** Detach keys on attach and exec: through a real pty with the docker CLI, and raw with dockerode. */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 const NET = ['--network', 'none'];
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
+withDaemon({ images: ['busybox'] }, (env) => {
+  d = env.daemon;
+  bb = env.image('busybox');
 });
 
 async function status(name: string): Promise<string> {

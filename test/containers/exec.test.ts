@@ -1,29 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, dockerode, sleep, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import { type Daemon, docker, dockerOk, dockerode, sleep, waitForApi, withDaemon } from '../helpers/index.js';
 
 /** docker exec with the real CLI and dockerode, runc and conmon, as an unprivileged user. */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 const NET = ['--network', 'none'];
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
-  await dockerOk(d, ['run', '-d', '--name', 'ex', '-e', 'FROM_RUN=1', ...NET, bb, 'sleep', '1000']);
-});
-after(async () => {
-  await docker(d, ['rm', '-f', 'ex', 'ex-stopped']);
-  await d?.stop();
-  await registry?.stop();
-});
+withDaemon(
+  { images: ['busybox'], teardown: () => docker(d, ['rm', '-f', 'ex', 'ex-stopped']) },
+  async (env) => {
+    d = env.daemon;
+    bb = env.image('busybox');
+    await dockerOk(d, ['run', '-d', '--name', 'ex', '-e', 'FROM_RUN=1', ...NET, bb, 'sleep', '1000']);
+  },
+);
 
 describe('docker exec', () => {
   test('prints the output of the command', async () => {
@@ -220,7 +212,7 @@ describe('docker exec', () => {
     assert.ok(pid);
     process.kill(pid, 'SIGKILL');
     await sleep(3000);
-    for (let i = 0; i < 50 && (await docker(d, ['version'])).exitCode !== 0; i++) await sleep(200);
+    await waitForApi(d);
 
     const again = await long.inspect();
     assert.equal(again.Running, true, JSON.stringify(again));

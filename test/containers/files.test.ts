@@ -2,16 +2,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, dockerode, startDaemon } from '../helpers/index.js';
+import { after, describe, test } from 'node:test';
+import { type Daemon, docker, dockerOk, dockerode, withDaemon } from '../helpers/index.js';
 import { CI_DIR, makeUserDir } from '../helpers/test-user.js';
 
 /** docker cp (both ways, symlink escapes), export and diff with the real docker CLI. */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 let work: string;
 let running: string;
@@ -28,19 +25,21 @@ function userDir(path: string): void {
   chownSync(path, d.user.uid, d.user.gid);
 }
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
-  work = makeUserDir(d.user, CI_DIR, 'cp-');
-  running = (await dockerOk(d, ['run', '-d', ...NET, bb, 'sleep', '600'])).trim();
-});
-after(async () => {
-  if (running) await docker(d, ['rm', '-f', running]);
-  await d?.stop();
-  await registry?.stop();
+withDaemon(
+  {
+    images: ['busybox'],
+    teardown: async () => {
+      if (running) await docker(d, ['rm', '-f', running]);
+    },
+  },
+  async (env) => {
+    d = env.daemon;
+    bb = env.image('busybox');
+    work = makeUserDir(d.user, CI_DIR, 'cp-');
+    running = (await dockerOk(d, ['run', '-d', ...NET, bb, 'sleep', '600'])).trim();
+  },
+);
+after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, dockerode, sleep, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import { type Daemon, docker, dockerOk, dockerode, sleep, waitForApi, withDaemon } from '../helpers/index.js';
 
 /** Health checks with the real docker CLI and dockerode: probes run as execs under conmon. */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 const NET = ['--network', 'none'];
 
@@ -17,16 +14,9 @@ interface Health {
   Log: Array<{ Start: string; End: string; ExitCode: number; Output: string }>;
 }
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
+withDaemon({ images: ['busybox'] }, (env) => {
+  d = env.daemon;
+  bb = env.image('busybox');
 });
 
 async function health(name: string): Promise<Health | null> {
@@ -193,7 +183,7 @@ describe('health checks', () => {
     assert.ok(pid);
     process.kill(pid, 'SIGKILL');
     await sleep(1000);
-    for (let i = 0; i < 50 && (await docker(d, ['version'])).exitCode !== 0; i++) await sleep(200);
+    await waitForApi(d);
     // As Docker's restore (daemon.go initHealthMonitor): the status starts over, then probes.
     await until('hc', (h) => h?.Status === 'healthy');
     await dockerOk(d, ['exec', 'hc', 'rm', '/tmp/ok']);
@@ -226,7 +216,7 @@ describe('health checks', () => {
     assert.ok(pid);
     process.kill(pid, 'SIGKILL');
     await sleep(500);
-    for (let i = 0; i < 50 && (await docker(d, ['version'])).exitCode !== 0; i++) await sleep(100);
+    await waitForApi(d, { intervalMs: 100 });
     // daemon.go restore → initHealthMonitor: starting, streak 0, the log kept.
     const restored = await health('hc-restore');
     assert.equal(restored?.Status, 'starting');

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerJson, dockerOk, sleep, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import type { Registry } from '../fixtures/registry.js';
+import {
+  type Daemon,
+  docker,
+  dockerJson,
+  dockerOk,
+  sleep,
+  waitForApi,
+  withDaemon,
+} from '../helpers/index.js';
 
 /** Container lifecycle with the real docker CLI, runc and conmon, as an unprivileged user. */
 
@@ -12,30 +19,16 @@ let bb: string;
 // The containers' own network namespace (loopback only) does not depend on the networks module.
 const NET = ['--network', 'none'];
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
+withDaemon({ images: ['busybox'] }, (env) => {
+  d = env.daemon;
+  registry = env.registry;
+  bb = env.image('busybox');
 });
 
 function enginePid(): number {
   const pid = d.pids().engine;
   if (!pid) throw new Error('no engine pid file');
   return pid;
-}
-
-async function waitForApi(): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    if ((await docker(d, ['version'])).exitCode === 0) return;
-    await sleep(200);
-  }
-  throw new Error('engine did not come back');
 }
 
 describe('docker run', () => {
@@ -166,7 +159,7 @@ describe('engine restart', () => {
     await sleep(1800);
     process.kill(pid, 'SIGKILL');
     await sleep(1000);
-    await waitForApi();
+    assert.ok(await waitForApi(d), 'engine did not come back');
     assert.equal(
       (await dockerOk(d, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'gone'])).trim(),
       'exited 11',

@@ -1,32 +1,26 @@
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, sleep, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import { type Daemon, docker, dockerOk, sleep, withDaemon } from '../helpers/index.js';
 
 /** Log drivers, daemon.json log-opts and max-size/max-file rotation with the real docker CLI and conmon. */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 const NET = ['--network', 'none'];
 const LINES = 6000;
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon({
-    daemonJson: { 'log-driver': 'json-file', 'log-opts': { 'max-size': '20k', 'max-file': '3' } },
-  });
-  await dockerOk(d, ['pull', bb]);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
-});
+withDaemon(
+  {
+    images: ['busybox'],
+    daemon: { daemonJson: { 'log-driver': 'json-file', 'log-opts': { 'max-size': '20k', 'max-file': '3' } } },
+  },
+  (env) => {
+    d = env.daemon;
+    bb = env.image('busybox');
+  },
+);
 
 function logFiles(logPath: string): Array<{ name: string; size: number }> {
   const base = basename(logPath);

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, sleep, socketRequest, startDaemon } from '../helpers/index.js';
+import { type Daemon, docker, dockerOk, sleep, socketRequest, withDaemon } from '../helpers/index.js';
 
 /**
  * --pid, --ipc, --uts, --device, the ps filters that look at mounts, networks and ports, and
@@ -12,20 +10,12 @@ import { type Daemon, docker, dockerOk, sleep, socketRequest, startDaemon } from
  */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 const NET = ['--network', 'none'];
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
+withDaemon({ images: ['busybox'] }, (env) => {
+  d = env.daemon;
+  bb = env.image('busybox');
 });
 
 describe('namespace modes and devices', () => {

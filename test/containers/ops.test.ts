@@ -1,38 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, dockerode, sleep, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import { type Daemon, docker, dockerOk, dockerode, sleep, until, withDaemon } from '../helpers/index.js';
 
 /** Restart policies, prune, top and stats with the real docker CLI, as an unprivileged user. */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 const NET = ['--network', 'none'];
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
+withDaemon({ images: ['busybox'] }, (env) => {
+  d = env.daemon;
+  bb = env.image('busybox');
 });
 
 async function state(name: string): Promise<string> {
   return (await dockerOk(d, ['inspect', '-f', '{{.State.Status}} {{.RestartCount}}', name])).trim();
-}
-
-async function until(fn: () => Promise<boolean>, what: string, tries = 100): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await fn()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('restart policies', () => {
@@ -52,7 +34,7 @@ describe('restart policies', () => {
     ]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /not applied/);
-    await until(async () => (await state('of2')) === 'exited 2', 'two restarts');
+    await until(async () => (await state('of2')) === 'exited 2', 'two restarts', { tries: 100 });
     await sleep(1000);
     assert.equal(await state('of2'), 'exited 2');
     assert.equal((await dockerOk(d, ['inspect', '-f', '{{.State.ExitCode}}', 'of2'])).trim(), '3');
@@ -75,6 +57,7 @@ describe('restart policies', () => {
     await until(
       async () => (await state('alw')).startsWith('running') && !(await state('alw')).endsWith(' 0'),
       'a restart',
+      { tries: 100 },
     );
     await dockerOk(d, ['stop', '-t', '1', 'alw']);
     await sleep(1500);
@@ -87,7 +70,7 @@ describe('restart policies', () => {
       async () =>
         (await docker(d, ['inspect', '-f', '{{.State.Status}}', 'alw'])).stdout.trim() === 'running',
       'restart at engine start',
-      150,
+      { tries: 150 },
     );
     await dockerOk(d, ['rm', '-f', 'alw']);
   });

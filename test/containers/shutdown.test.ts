@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, removeDaemonEnv, sleep, startDaemon } from '../helpers/index.js';
+import { test } from 'node:test';
+import {
+  type Daemon,
+  docker,
+  dockerOk,
+  removeDaemonEnv,
+  sleep,
+  startDaemon,
+  withDaemon,
+} from '../helpers/index.js';
 
 /**
  * A full stop of the daemon (SIGTERM to the launcher, as `systemctl --user stop`) stops the
@@ -12,17 +18,11 @@ import { type Daemon, docker, dockerOk, removeDaemonEnv, sleep, startDaemon } fr
  */
 
 let d: Daemon | undefined;
-let registry: Registry;
 let bb: string;
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
+// The test starts (and restarts) its own daemon.
+withDaemon({ images: ['busybox'], daemon: false, teardown: () => d?.stop() }, (env) => {
+  bb = env.image('busybox');
 });
 
 /** Pids whose command line is `sleep MARKER` (the containers' processes, seen from the host). */

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, dockerOk, REPO_ROOT, runChecked, sleep, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import { type Daemon, dockerOk, REPO_ROOT, runChecked, sleep, withDaemon } from '../helpers/index.js';
 
 /**
  * The programs a container run spawns (issue 5: each costs about 10 ms). With the native addons
@@ -14,22 +12,14 @@ import { type Daemon, dockerOk, REPO_ROOT, runChecked, sleep, startDaemon } from
  */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 const ADDONS = ['mounts', 'veth'].every((a) => existsSync(join(REPO_ROOT, 'dist', 'native', `${a}.node`)));
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon({ daemonJson: { 'log-level': 'debug' } });
-  await dockerOk(d, ['pull', bb]);
+withDaemon({ images: ['busybox'], daemon: { daemonJson: { 'log-level': 'debug' } } }, async (env) => {
+  d = env.daemon;
+  bb = env.image('busybox');
   // The first bridge run sets up the bridge and its rules (programs run once, not per container).
   await dockerOk(d, ['run', '--rm', bb, 'true']);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
 });
 
 const logSize = () => statSync(join(d.base, 'daemon.log')).size;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   type Daemon,
   docker,
@@ -7,7 +7,7 @@ import {
   dockerode,
   runAsUser,
   socketRequest,
-  startDaemon,
+  withDaemon,
 } from '../helpers/index.js';
 
 /** The Engine API as the real docker CLI, curl and dockerode see it, from the test user. */
@@ -15,11 +15,8 @@ import {
 const API_VERSION = '1.51';
 
 let d: Daemon;
-before(async () => {
-  d = await startDaemon();
-});
-after(async () => {
-  await d?.stop();
+withDaemon({}, (env) => {
+  d = env.daemon;
 });
 
 function jsonBody(res: { headers: Record<string, unknown>; body: string }): { message?: unknown } {

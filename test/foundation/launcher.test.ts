@@ -1,29 +1,27 @@
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   commandLineOf,
   type Daemon,
   dockerSpawn,
   isAlive,
   pings,
+  poll,
   processUids,
   removeDaemonEnv,
   runRootlessd,
   sleep,
-  startDaemon,
+  withDaemon,
   within,
 } from '../helpers/index.js';
 
 /** The launcher's process model, seen from the host: owners, supervision, single instance, stop. */
 
 let d: Daemon;
-before(async () => {
-  d = await startDaemon();
-});
-after(async () => {
-  await d?.stop();
+withDaemon({}, (env) => {
+  d = env.daemon;
 });
 
 function describeProcesses(pids: number[]): string {
@@ -79,7 +77,7 @@ test('after kill -9 of the engine the socket answers again within 2 s, the holde
   assert.ok(answeredAfter >= 0, `the socket did not answer within 10 s; output:\n${d.output().slice(-4000)}`);
   assert.ok(answeredAfter <= 2000, `the socket answered again after ${answeredAfter} ms (limit 2000)`);
   assert.ok(isAlive(holder), 'the holder died with the engine');
-  for (let i = 0; i < 50 && d.pids().engine === engine; i++) await sleep(100);
+  await poll(() => d.pids().engine !== engine);
   const after = d.pids();
   assert.notEqual(after.engine, engine, 'the engine pid file still names the dead engine');
   assert.equal(after.holder, holder, 'a new holder was made');

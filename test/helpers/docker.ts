@@ -37,6 +37,12 @@ export async function dockerJson<T = unknown>(d: DaemonEnv, args: readonly strin
   return JSON.parse(await dockerOk(d, args)) as T;
 }
 
+/** Kills, then removes the containers (kill signals the init process directly); never throws. */
+export async function removeContainers(d: DaemonEnv, ...names: string[]): Promise<void> {
+  for (const n of names) await docker(d, ['kill', n]);
+  await docker(d, ['rm', ...names]);
+}
+
 /** Starts a long-running docker CLI command (events, logs -f, attach) as the user. */
 export function dockerSpawn(d: DaemonEnv, args: readonly string[]): ChildProcess {
   const cmd = asUserCommand(d.user, 'docker', args, d.cliEnv);

@@ -3,38 +3,18 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import tar from 'tar-stream';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, socketRequest, startDaemon } from '../helpers/index.js';
-
-async function readTar(path: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const extract = tar.extract();
-  const done = (async () => {
-    for await (const entry of extract) {
-      const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c as Buffer);
-      if (entry.header.type === 'file') files.set(entry.header.name, Buffer.concat(chunks));
-    }
-  })();
-  extract.end(readFileSync(path));
-  await done;
-  return files;
-}
-
-function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, data] of Object.entries(files)) pack.entry({ name, mode: 0o755 }, data);
-  pack.finalize();
-  return (async () => {
-    const chunks: Buffer[] = [];
-    for await (const c of pack) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
-  })();
-}
+import type { Registry } from '../fixtures/registry.js';
+import {
+  type Daemon,
+  docker,
+  dockerOk,
+  readTar,
+  socketRequest,
+  tarOf,
+  withDaemon,
+} from '../helpers/index.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -45,18 +25,15 @@ describe('docker push, save, load, import', () => {
   let digest: string;
   let work: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    digest = await pushBusybox(registry);
+  withDaemon({ images: ['busybox'] }, (env) => {
+    daemon = env.daemon;
+    registry = env.registry;
+    digest = env.digest('busybox');
     ref = `${registry.host}/library/busybox`;
-    daemon = await startDaemon();
-    await dockerOk(daemon, ['pull', ref]);
     work = mkdtempSync(join(tmpdir(), 'rlt-transfer-'));
     chmodSync(work, 0o777);
   });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
+  after(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -277,13 +254,9 @@ describe('docker push, save, load, import', () => {
 describe('docker login against an htpasswd registry', () => {
   let registry: Registry;
   let daemon: Daemon;
-  before(async () => {
-    registry = await startRegistry({ auth: { username: 'alice', password: 's3cret' } });
-    daemon = await startDaemon();
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
+  withDaemon({ registry: { auth: { username: 'alice', password: 's3cret' } } }, (env) => {
+    daemon = env.daemon;
+    registry = env.registry;
   });
 
   test('a wrong password gives 401 and Docker message; the right one Login Succeeded', async () => {

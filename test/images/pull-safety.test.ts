@@ -2,26 +2,21 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { assembleImage, blobOf, MEDIA_LAYER_GZIP, pushImage, sha256 } from '../fixtures/distribution.js';
 import { pushMinbase } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, dockerSpawn, pings, sleep, startDaemon } from '../helpers/index.js';
-
-async function tarOf(entries: { name: string; data: string }[]): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const done = new Promise<void>((resolve) => p.on('end', () => resolve()));
-  for (const e of entries) p.entry({ name: e.name, mode: 0o644 }, e.data);
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+import type { Registry } from '../fixtures/registry.js';
+import {
+  type Daemon,
+  docker,
+  dockerOk,
+  dockerSpawn,
+  pings,
+  poll,
+  tarOf,
+  withDaemon,
+} from '../helpers/index.js';
 
 /** Every path under `dir` whose name is `name` (root reads the user's folders). */
 function findNamed(dir: string, name: string): string[] {
@@ -29,33 +24,17 @@ function findNamed(dir: string, name: string): string[] {
   return out.split('\n').filter(Boolean);
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await sleep(100);
-  }
-  return false;
-}
-
 describe('pull safety', () => {
   let registry: Registry;
   let daemon: Daemon;
 
-  before(async () => {
-    registry = await startRegistry();
-    daemon = await startDaemon();
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
+  withDaemon({ registry: true }, (env) => {
+    daemon = env.daemon;
+    registry = env.registry;
   });
 
   test('a layer with ../escape is refused and nothing lands outside', async () => {
-    const tar = await tarOf([
-      { name: 'ok.txt', data: 'fine' },
-      { name: '../escape', data: 'escaped' },
-    ]);
+    const tar = await tarOf({ 'ok.txt': 'fine', '../escape': 'escaped' }, 0o644);
     const layer = { ...blobOf(MEDIA_LAYER_GZIP, gzipSync(tar)), diffId: sha256(tar) };
     await pushImage(
       registry,
@@ -79,7 +58,7 @@ describe('pull safety', () => {
       out += c.toString();
     });
     const exited = new Promise((resolve) => pull.on('exit', resolve));
-    assert.ok(await waitFor(() => /Pulling fs layer/.test(out), 60_000), `no progress: ${out}`);
+    assert.ok(await poll(() => /Pulling fs layer/.test(out), { tries: 600 }), `no progress: ${out}`);
     const engine = daemon.pids().engine;
     assert.ok(engine);
     process.kill(engine, 'SIGKILL');
@@ -87,7 +66,7 @@ describe('pull safety', () => {
     assert.doesNotMatch(out, /Status: Downloaded/, 'the pull ended before the kill');
     // The launcher starts a new engine; wait for a new one to answer.
     assert.ok(
-      await waitFor(async () => daemon.pids().engine !== engine && (await pings(daemon.socket)), 30_000),
+      await poll(async () => daemon.pids().engine !== engine && (await pings(daemon.socket)), { tries: 300 }),
       'the engine did not come back',
     );
     // Its start-up sweep emptied ingest/ (the images module starts in the background).

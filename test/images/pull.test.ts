@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerJson, dockerOk, dockerode, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import type { Registry } from '../fixtures/registry.js';
+import { type Daemon, docker, dockerJson, dockerOk, dockerode, withDaemon } from '../helpers/index.js';
 
 interface Summary {
   Id: string;
@@ -17,15 +16,11 @@ describe('docker pull, images, inspect, history, tag, rmi, prune', () => {
   let ref: string;
   let digest: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    digest = await pushBusybox(registry);
+  withDaemon({ images: ['busybox'], pull: false }, (env) => {
+    daemon = env.daemon;
+    registry = env.registry;
+    digest = env.digest('busybox');
     ref = `${registry.host}/library/busybox`;
-    daemon = await startDaemon();
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
   });
 
   test('docker pull completes and prints the registry digest', async () => {

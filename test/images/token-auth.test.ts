@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { MEDIA_MANIFEST } from '../fixtures/distribution.js';
 import { pushBusybox } from '../fixtures/images.js';
 import { type Registry, startRegistry } from '../fixtures/registry.js';
 import type { TokenRequest } from '../fixtures/token-issuer.js';
-import { type Daemon, docker, dockerOk, socketRequest, startDaemon } from '../helpers/index.js';
+import { type Daemon, docker, dockerOk, socketRequest, withDaemon } from '../helpers/index.js';
 
 /**
  * Pull, push and login through rootlessd against the real registry with bearer token auth:
@@ -79,19 +79,17 @@ describe('token auth: login, pull and push through rootlessd', () => {
   let digest: string;
   let ref: string;
 
-  before(async () => {
-    registry = await startRegistry({ auth: { token: { username: USER, password: PASSWORD } } });
+  withDaemon({ registry: { auth: { token: { username: USER, password: PASSWORD } } } }, async (env) => {
+    daemon = env.daemon;
+    registry = env.registry;
     refreshing = await startRegistry({
       auth: { token: { username: USER, password: PASSWORD, refreshTokens: true } },
     });
     digest = await pushBusybox(registry.forRepository('library/busybox'));
     assert.equal(await pushBusybox(refreshing.forRepository('library/busybox')), digest);
     ref = `${registry.host}/library/busybox`;
-    daemon = await startDaemon();
   });
   after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
     await refreshing?.stop();
   });
 

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerJson, dockerOk, dockerode, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import {
+  type Daemon,
+  docker,
+  dockerJson,
+  dockerOk,
+  dockerode,
+  freePort,
+  poll,
+  waitForApi,
+  withDaemon,
+} from '../helpers/index.js';
 
 interface NetworkInspect {
   Name: string;
@@ -22,29 +30,13 @@ interface EndpointSettings {
 
 const HTTPD = 'mkdir /w && echo hi-six > /w/index.html && httpd -f -p 80 -h /w';
 
-async function freeTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 describe('IPv6 on docker networks', () => {
-  let registry: Registry;
   let daemon: Daemon;
   let image: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    await pushBusybox(registry);
-    image = `${registry.host}/library/busybox`;
-    daemon = await startDaemon();
-    await dockerOk(daemon, ['pull', image]);
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
+  withDaemon({ images: ['busybox'] }, (env) => {
+    daemon = env.daemon;
+    image = env.image('busybox');
   });
 
   test('network create --ipv6: given subnet, dual stack, default ULA /64, overlap refused', async () => {
@@ -231,6 +223,57 @@ describe('IPv6 on docker networks', () => {
     await dockerOk(daemon, ['network', 'rm', 'v6a', 'v6b']);
   });
 
+  test('the embedded DNS answers on the IPv6 gateway too: names resolve without IPv4', async (t) => {
+    t.after(async () => {
+      await docker(daemon, ['rm', '-f', 'dnstarget']);
+      await docker(daemon, ['network', 'rm', 'v6dns']);
+    });
+    await dockerOk(daemon, [
+      'network',
+      'create',
+      '--ipv6',
+      '--subnet',
+      '10.79.0.0/24',
+      '--subnet',
+      'fd00:6:8::/64',
+      'v6dns',
+    ]);
+    await dockerOk(daemon, ['run', '-d', '--name', 'dnstarget', '--network', 'v6dns', image, 'sleep', '300']);
+    const out = await dockerOk(daemon, [
+      'run',
+      '--rm',
+      '--network',
+      'v6dns',
+      '--cap-add',
+      'NET_ADMIN',
+      '--link',
+      'dnstarget:tgtalias',
+      image,
+      'sh',
+      '-c',
+      [
+        'cat /etc/resolv.conf',
+        'echo ---explicit',
+        'nslookup dnstarget fd00:6:8::1',
+        'nslookup tgtalias fd00:6:8::1',
+        // No IPv4 any more: the IPv4 gateway (first name server) is unreachable, and the C
+        // library's resolver goes on to the IPv6 one.
+        'ip -4 addr flush dev eth0',
+        'echo ---v4-left: $(ip -4 addr show dev eth0 | grep -c inet)',
+        'ping -c1 -W2 dnstarget | head -1',
+        'ping -c1 -W2 tgtalias | head -1',
+      ].join('; '),
+    ]);
+    const [resolv = '', rest = ''] = out.split('---explicit');
+    assert.match(resolv, /^nameserver 10\.79\.0\.1\nnameserver fd00:6:8::1$/m, resolv);
+    const [explicit = '', noV4 = ''] = rest.split('---v4-left');
+    assert.equal((explicit.match(/Address:\s+fd00:6:8::2/g) ?? []).length, 2, `AAAA over IPv6: ${explicit}`);
+    assert.equal((explicit.match(/Address:\s+10\.79\.0\.2/g) ?? []).length, 2, `A over IPv6: ${explicit}`);
+    assert.match(noV4, /^: 0/);
+    assert.match(noV4, /^PING dnstarget \(fd00:6:8::2\)/m, noV4);
+    assert.match(noV4, /^PING tgtalias \(fd00:6:8::2\)/m, `--link alias over IPv6: ${noV4}`);
+  });
+
   test('network connect with an IPv6 address (dockerode); internal IPv6 networks have no way out', async () => {
     const api = dockerode(daemon);
     await api.createNetwork({
@@ -240,6 +283,15 @@ describe('IPv6 on docker networks', () => {
     });
     await dockerOk(daemon, ['network', 'create', '--ipv6', '--internal', '--subnet', 'fd00:6:4::/64', 'v6i']);
     await dockerOk(daemon, ['run', '-d', '--name', 'conn6', image, 'sleep', '300']);
+    // On the IPv4-only default bridge IPv6 is off on eth0, as with Docker: not even fe80::.
+    const v4only = await dockerOk(daemon, [
+      'exec',
+      'conn6',
+      'sh',
+      '-c',
+      'cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6; ip -6 addr show dev eth0; echo end',
+    ]);
+    assert.equal(v4only, '1\nend\n');
     await api.getNetwork('v6c').connect({
       Container: 'conn6',
       EndpointConfig: { IPAMConfig: { IPv6Address: 'fd00:6:3::77' } },
@@ -255,6 +307,15 @@ describe('IPv6 on docker networks', () => {
     );
     const addr = await dockerOk(daemon, ['exec', 'conn6', 'ip', '-6', 'addr', 'show', 'dev', 'eth1']);
     assert.match(addr, /inet6 fd00:6:3::77\/64/);
+    assert.match(addr, /inet6 fe80::/, 'IPv6 is on for the interface of the IPv6 network');
+    const after6 = await dockerOk(daemon, [
+      'exec',
+      'conn6',
+      'sh',
+      '-c',
+      'ip -6 addr show dev eth0; ping -6 -c1 -W2 fd00:6:3::1 >/dev/null && echo ping6-ok',
+    ]);
+    assert.equal(after6, 'ping6-ok\n', 'eth0 stays without IPv6; eth1 carries it');
 
     const sealed = await dockerOk(daemon, [
       'run',
@@ -294,7 +355,7 @@ describe('IPv6 on docker networks', () => {
       server.close();
     }
 
-    const port = await freeTcpPort();
+    const port = await freePort();
     await dockerOk(daemon, [
       'run',
       '-d',
@@ -336,10 +397,8 @@ describe('IPv6 on docker networks', () => {
     const engine = daemon.pids().engine;
     assert.ok(engine, 'engine pid');
     process.kill(engine, 'SIGKILL');
-    for (let i = 0; i < 100 && daemon.pids().engine === engine; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    for (let i = 0; i < 50 && (await docker(daemon, ['version'])).exitCode !== 0; i++)
-      await new Promise((r) => setTimeout(r, 200));
+    await poll(() => daemon.pids().engine !== engine, { tries: 100 });
+    await waitForApi(daemon);
     const [n] = await dockerJson<NetworkInspect[]>(daemon, ['network', 'inspect', 'v6r']);
     assert.equal(n?.EnableIPv6, true);
     assert.equal(Object.values(n?.Containers ?? {})[0]?.IPv6Address, 'fd00:6:7::2/64');
@@ -360,21 +419,16 @@ describe('IPv6 on docker networks', () => {
 });
 
 describe('IPv6 on the default bridge (daemon.json ipv6 + fixed-cidr-v6)', () => {
-  let registry: Registry;
   let daemon: Daemon;
   let image: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    await pushBusybox(registry);
-    image = `${registry.host}/library/busybox`;
-    daemon = await startDaemon({ daemonJson: { ipv6: true, 'fixed-cidr-v6': 'fd00:6:9::/64' } });
-    await dockerOk(daemon, ['pull', image]);
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
-  });
+  withDaemon(
+    { images: ['busybox'], daemon: { daemonJson: { ipv6: true, 'fixed-cidr-v6': 'fd00:6:9::/64' } } },
+    (env) => {
+      daemon = env.daemon;
+      image = env.image('busybox');
+    },
+  );
 
   test('the default bridge has the IPv6 pool; containers on it get addresses', async () => {
     const [bridge] = await dockerJson<NetworkInspect[]>(daemon, ['network', 'inspect', 'bridge']);

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, startDaemon } from '../helpers/index.js';
-
-/** kill, then rm (kill signals the init process directly). */
-async function removeContainers(d: Daemon, ...names: string[]): Promise<void> {
-  for (const n of names) await docker(d, ['kill', n]);
-  await docker(d, ['rm', ...names]);
-}
+import { describe, test } from 'node:test';
+import { type Daemon, docker, dockerOk, removeContainers, withDaemon } from '../helpers/index.js';
 
 const HTTPD = (text: string) => `mkdir /w && echo ${text} > /w/index.html && httpd -f -p 80 -h /w`;
 
@@ -23,20 +15,12 @@ async function freeUdpPort(): Promise<number> {
 }
 
 describe('networks: --add-host, container: mode, connect/disconnect', () => {
-  let registry: Registry;
   let daemon: Daemon;
   let image: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    await pushBusybox(registry);
-    image = `${registry.host}/library/busybox`;
-    daemon = await startDaemon();
-    await dockerOk(daemon, ['pull', image]);
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
+  withDaemon({ images: ['busybox'] }, (env) => {
+    daemon = env.daemon;
+    image = env.image('busybox');
   });
 
   test('--add-host name:IP and host.docker.internal:host-gateway reach the host loopback', async () => {

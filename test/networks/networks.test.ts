@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerJson, dockerOk, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import {
+  type Daemon,
+  docker,
+  dockerJson,
+  dockerOk,
+  freePort,
+  removeContainers,
+  withDaemon,
+} from '../helpers/index.js';
 
 interface NetworkInspect {
   Name: string;
@@ -13,35 +18,13 @@ interface NetworkInspect {
   Containers: Record<string, { Name: string; IPv4Address: string; MacAddress: string; EndpointID: string }>;
 }
 
-/** kill, then rm (kill signals the init process directly). */
-async function removeContainers(d: Daemon, ...names: string[]): Promise<void> {
-  for (const n of names) await docker(d, ['kill', n]);
-  await docker(d, ['rm', ...names]);
-}
-
-async function freeTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 describe('docker network: bridges, DNS, isolation, published ports', () => {
-  let registry: Registry;
   let daemon: Daemon;
   let image: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    await pushBusybox(registry);
-    image = `${registry.host}/library/busybox`;
-    daemon = await startDaemon();
-    await dockerOk(daemon, ['pull', image]);
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
+  withDaemon({ images: ['busybox'] }, (env) => {
+    daemon = env.daemon;
+    image = env.image('busybox');
   });
 
   test('predefined networks are listed; create, inspect, duplicate, ls filters, rm', async () => {
@@ -168,7 +151,7 @@ describe('docker network: bridges, DNS, isolation, published ports', () => {
   });
 
   test('-p publishes a TCP port on the host; a taken port is refused', async () => {
-    const port = await freeTcpPort();
+    const port = await freePort();
     await dockerOk(daemon, [
       'run',
       '-d',

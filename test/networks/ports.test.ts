@@ -3,9 +3,17 @@ import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, runChecked, runCommand, startDaemon } from '../helpers/index.js';
+import {
+  type Daemon,
+  docker,
+  dockerOk,
+  freePort,
+  poll,
+  runChecked,
+  runCommand,
+  waitForApi,
+  withDaemon,
+} from '../helpers/index.js';
 
 /**
  * Published ports keep the client's address. The client lives in a network namespace made
@@ -46,14 +54,6 @@ function inClient(program: string, args: readonly string[], input?: string) {
   });
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '0.0.0.0', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 /** `peer=ADDRESS` from the container's CGI script, asked from inside the client namespace. */
 async function peerFromClient(port: number): Promise<string> {
   let last = '';
@@ -77,27 +77,19 @@ const CGI_SERVER = [
 ].join(' && ');
 
 describe('published ports keep the client address', () => {
-  let registry: Registry;
   let daemon: Daemon;
   let image: string;
 
-  before(async () => {
-    await addNetns();
-    registry = await startRegistry();
-    await pushBusybox(registry);
-    image = `${registry.host}/library/busybox`;
-    daemon = await startDaemon();
-    await dockerOk(daemon, ['pull', image]);
+  before(addNetns);
+  withDaemon({ images: ['busybox'] }, (env) => {
+    daemon = env.daemon;
+    image = env.image('busybox');
   });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
-    await removeNetns();
-  });
+  after(removeNetns);
 
   test('TCP: a client on another address is seen as itself, a loopback one still served', async (t) => {
     t.after(() => docker(daemon, ['rm', '-f', 'peer']));
-    const port = await freePort();
+    const port = await freePort('0.0.0.0');
     await dockerOk(daemon, [
       'run',
       '-d',
@@ -140,8 +132,8 @@ describe('published ports keep the client address', () => {
 
   test('many connections at once each get their whole reply; a failed dial closes the client', async (t) => {
     t.after(() => docker(daemon, ['rm', '-f', 'many']));
-    const port = await freePort();
-    const closed = await freePort();
+    const port = await freePort('0.0.0.0');
+    const closed = await freePort('0.0.0.0');
     await dockerOk(daemon, [
       'run',
       '-d',
@@ -203,7 +195,7 @@ describe('published ports keep the client address', () => {
 
   test('a half-close passes through: the reply comes after the client has finished sending', async (t) => {
     t.after(() => docker(daemon, ['rm', '-f', 'halfclose']));
-    const port = await freePort();
+    const port = await freePort('0.0.0.0');
     await dockerOk(daemon, [
       'run',
       '-d',
@@ -271,7 +263,7 @@ describe('published ports keep the client address', () => {
 
   test('ports come back after the engine is killed, and are freed when the container stops', async (t) => {
     t.after(() => docker(daemon, ['rm', '-f', 'survivor']));
-    const port = await freePort();
+    const port = await freePort('0.0.0.0');
     await dockerOk(daemon, [
       'run',
       '-d',
@@ -288,8 +280,8 @@ describe('published ports keep the client address', () => {
     const engine = daemon.pids().engine;
     assert.ok(engine, 'engine pid');
     process.kill(engine, 'SIGKILL');
-    for (let i = 0; i < 100 && daemon.pids().engine === engine; i++) await sleep(100);
-    for (let i = 0; i < 50 && (await docker(daemon, ['version'])).exitCode !== 0; i++) await sleep(200);
+    await poll(() => daemon.pids().engine !== engine, { tries: 100 });
+    await waitForApi(daemon);
     assert.equal(await peerFromClient(port), CLIENT_IP);
     await dockerOk(daemon, ['stop', '-t', '0', 'survivor']);
     // Freed before `stop` returns, as Docker: the port can be bound again at once.

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerJson, dockerOk, makeUserDir, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import { type Daemon, docker, dockerJson, dockerOk, makeUserDir, withDaemon } from '../helpers/index.js';
 
 /** Volumes and mounts with the real docker CLI, runc and conmon, as an unprivileged user. */
 
 let d: Daemon;
-let registry: Registry;
 let bb: string;
 const NET = ['--network', 'none'];
 
@@ -23,16 +20,9 @@ interface VolumeJson {
   CreatedAt: string;
 }
 
-before(async () => {
-  registry = await startRegistry();
-  bb = `${registry.host}/library/busybox:latest`;
-  await pushBusybox(registry);
-  d = await startDaemon();
-  await dockerOk(d, ['pull', bb]);
-});
-after(async () => {
-  await d?.stop();
-  await registry?.stop();
+withDaemon({ images: ['busybox'] }, (env) => {
+  d = env.daemon;
+  bb = env.image('busybox');
 });
 
 async function volumeNames(args: string[] = []): Promise<string[]> {

@@ -6,6 +6,7 @@ import { mergeHealthcheck, validateHealthcheck } from './healthcheck.js';
 import { type ContainerImage, imageRuntimeConfig } from './image-lookup.js';
 import { type LogDefaults, resolveLogConfig } from './log-config.js';
 import { validateNamespaceModes } from './namespace-modes.js';
+import { validateSecurityOpts } from './oci-spec.js';
 import type { ContainerRecord, RecordConfig } from './record.js';
 import { parseRestartPolicy } from './restart-policy.js';
 
@@ -83,6 +84,7 @@ function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
   if (hc.UsernsMode)
     throw new InvalidParameter(`UsernsMode "${hc.UsernsMode}" is not supported by rootlessd`);
   for (const d of hc.Devices ?? []) validateDeviceMapping(d);
+  validateSecurityOpts(hc);
   const net = hc.NetworkMode ?? '';
   if (net === 'container:')
     throw new InvalidParameter('container mode networking requires a container id or name');

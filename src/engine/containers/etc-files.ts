@@ -11,8 +11,8 @@ export interface EtcFilesInput {
   dns?: readonly string[];
   dnsSearch?: readonly string[];
   dnsOptions?: readonly string[];
-  /** Default name server (slirp4netns's forwarder). */
-  defaultDns: string;
+  /** Default name server(s) (slirp4netns's forwarder, or the embedded DNS). */
+  defaultDns: string | readonly string[];
   /** The address `host-gateway` in extraHosts stands for (see docs/networking.md). */
   hostGateway?: string;
   /** Whether the container shares the holder's network (then no own address line). */
@@ -41,7 +41,7 @@ export async function writeEtcFiles(paths: ContainerPaths, input: EtcFilesInput)
   if (!input.hostNetwork)
     hosts.push(`127.0.1.1\t${fqdn === input.hostname ? fqdn : `${fqdn} ${input.hostname}`}`);
   const resolv: string[] = [];
-  for (const ns of input.dns?.length ? input.dns : [input.defaultDns]) resolv.push(`nameserver ${ns}`);
+  for (const ns of input.dns?.length ? input.dns : [input.defaultDns].flat()) resolv.push(`nameserver ${ns}`);
   if (input.dnsSearch?.length) resolv.push(`search ${input.dnsSearch.join(' ')}`);
   if (input.dnsOptions?.length) resolv.push(`options ${input.dnsOptions.join(' ')}`);
   await Promise.all([

@@ -4,7 +4,7 @@ import type { ResolvedUser } from './container-user.js';
 import { type NamespaceModes, type NamespacePlacement, PRIVATE_NAMESPACES } from './namespace-modes.js';
 import type { ContainerPaths } from './paths.js';
 import type { RecordConfig } from './record.js';
-import { ociSeccomp, type SeccompProfile } from './seccomp.js';
+import { ociSeccomp, parseSeccompProfile, type SeccompProfile } from './seccomp.js';
 
 export const MASKED_PATHS = [
   '/proc/asound',
@@ -183,17 +183,30 @@ function mounts(input: SpecInput): OciMount[] {
   return list;
 }
 
-function securityOpts(hc: HostConfig): { unconfined: boolean; noNewPrivileges: boolean } {
+/** Refuses, at create as Docker does, a `SecurityOpt` entry that start would refuse. */
+export function validateSecurityOpts(hc: HostConfig): void {
+  securityOpts(hc);
+}
+
+function securityOpts(hc: HostConfig): {
+  unconfined: boolean;
+  noNewPrivileges: boolean;
+  profile?: SeccompProfile;
+} {
   let unconfined = false;
   let noNewPrivileges = false;
+  let profile: SeccompProfile | undefined;
   for (const opt of hc.SecurityOpt ?? []) {
     const [key = '', value = ''] = opt.includes('=') ? opt.split(/=(.*)/s) : opt.split(/:(.*)/s);
     if (key === 'seccomp' && value === 'unconfined') unconfined = true;
+    else if (key === 'seccomp' && value === 'builtin') profile = undefined;
+    // The CLI sends a profile file's text in place of its path.
+    else if (key === 'seccomp' && value.trimStart().startsWith('{')) profile = parseSeccompProfile(value);
     else if (key === 'no-new-privileges') noNewPrivileges = value === '' || value === 'true';
     else if (key === 'apparmor' || key === 'label') continue;
     else throw new InvalidParameter(`Invalid --security-opt: ${JSON.stringify(opt)}`);
   }
-  return { unconfined, noNewPrivileges };
+  return { unconfined, noNewPrivileges, ...(profile ? { profile } : {}) };
 }
 
 /** The OCI runtime spec (config.json of the bundle) of a container. */
@@ -221,7 +234,8 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     readonlyPaths: hc.Privileged ? [] : READONLY_PATHS,
   };
   if (hc.Sysctls && Object.keys(hc.Sysctls).length > 0) linux.sysctl = { ...hc.Sysctls };
-  if (input.seccomp && !sec.unconfined && !hc.Privileged) linux.seccomp = ociSeccomp(input.seccomp, caps);
+  const profile = sec.profile ?? input.seccomp;
+  if (profile && !sec.unconfined && !hc.Privileged) linux.seccomp = ociSeccomp(profile, caps);
   const rlimits = (hc.Ulimits ?? []).map((u) => ({
     type: `RLIMIT_${u.Name.toUpperCase()}`,
     hard: u.Hard,

@@ -19,6 +19,8 @@ export class RestartSupervisor {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly delays = new Map<string, number>();
   private readonly policyStarts = new Set<string>();
+  /** Policy starts under way: the timer fired, the container is not running yet. */
+  private readonly inflight = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -68,11 +70,17 @@ export class RestartSupervisor {
     }
   }
 
-  /** A user's stop/kill: no pending restart survives it. */
+  /**
+   * A user's stop/kill: no pending restart survives it. A policy start already under way is
+   * waited for, so the caller then stops what it started (else a stop arriving mid-start
+   * answered "not running" and the container came up right after).
+   */
   async cancel(c: LiveContainer): Promise<void> {
+    const inflight = this.inflight.get(c.id);
+    if (inflight) await inflight;
     const pending = this.timers.get(c.id);
     this.forget(c.id);
-    if (pending && !c.running) {
+    if ((pending || inflight) && !c.running) {
       c.state.stoppedByUser = true;
       await c.saveState().catch(() => undefined);
     }
@@ -103,13 +111,16 @@ export class RestartSupervisor {
         c.state.restartCount = (c.state.restartCount ?? 0) + 1;
         this.policyStarts.add(id);
       }
-      this.start(id).catch((err: unknown) => {
-        this.policyStarts.delete(id);
-        log.warn({ err, id }, 'restart by policy failed');
-        // A failed start counts as an exit for the policy (Docker retries with back-off).
-        const again = this.lookup(id);
-        if (again && !again.running) this.onExit(again);
-      });
+      const started = this.start(id)
+        .catch((err: unknown) => {
+          this.policyStarts.delete(id);
+          log.warn({ err, id }, 'restart by policy failed');
+          // A failed start counts as an exit for the policy (Docker retries with back-off).
+          const again = this.lookup(id);
+          if (again && !again.running) this.onExit(again);
+        })
+        .finally(() => this.inflight.delete(id));
+      this.inflight.set(id, started);
     }, delayMs);
     timer.unref();
     this.timers.set(id, timer);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { InvalidParameter } from '../../errdefs/index.js';
 
 /** The containers-common profile (Docker's format: includes/excludes by caps and arch). */
 export const DEFAULT_SECCOMP_PATH = '/usr/share/containers/seccomp.json';
@@ -23,6 +24,8 @@ interface Profile {
   defaultAction: string;
   defaultErrnoRet?: number;
   archMap?: Array<{ architecture: string; subArchitectures?: string[] }>;
+  /** The OCI form: the architectures themselves (a profile has this or `archMap`). */
+  architectures?: string[];
   syscalls?: ProfileSyscall[];
 }
 
@@ -52,7 +55,11 @@ export function ociSeccomp(profile: Profile, caps: readonly string[]): Record<st
   return {
     defaultAction: profile.defaultAction,
     ...(profile.defaultErrnoRet !== undefined ? { defaultErrnoRet: profile.defaultErrnoRet } : {}),
-    architectures: arches ? [arches.architecture, ...(arches.subArchitectures ?? [])] : [SCMP_ARCH],
+    architectures: arches
+      ? [arches.architecture, ...(arches.subArchitectures ?? [])]
+      : profile.architectures?.length
+        ? profile.architectures
+        : [SCMP_ARCH],
     syscalls,
   };
 }
@@ -71,8 +78,32 @@ export async function loadDefaultSeccomp(): Promise<Profile | undefined> {
   return cached ?? undefined;
 }
 
-export async function loadSeccompFile(text: string): Promise<Profile> {
-  return JSON.parse(text) as Profile;
+/**
+ * A profile sent with `--security-opt seccomp=<file>` (the CLI sends the file's text), in
+ * Docker's format or the OCI one; refused with Docker's message when it cannot be one.
+ */
+export function parseSeccompProfile(text: string): Profile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidParameter(`Decoding seccomp profile failed: ${(err as Error).message}`);
+  }
+  const p = parsed as Partial<Profile> | null;
+  if (!p || typeof p !== 'object' || Array.isArray(p))
+    throw new InvalidParameter('Decoding seccomp profile failed: the profile is not a JSON object');
+  if (typeof p.defaultAction !== 'string' || p.defaultAction === '')
+    throw new InvalidParameter('Decoding seccomp profile failed: defaultAction is missing');
+  if (p.archMap?.length && p.architectures?.length)
+    throw new InvalidParameter(
+      "'architectures' and 'archMap' were specified in the seccomp profile, use either 'architectures' or 'archMap'",
+    );
+  if (p.syscalls !== undefined && p.syscalls !== null && !Array.isArray(p.syscalls))
+    throw new InvalidParameter('Decoding seccomp profile failed: syscalls must be a list');
+  for (const s of p.syscalls ?? [])
+    if (!s || typeof s.action !== 'string')
+      throw new InvalidParameter('Decoding seccomp profile failed: every syscall entry needs an action');
+  return p as Profile;
 }
 
 export type SeccompProfile = Profile;

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { type ConmonCreated, startConmon } from '../../drivers/conmon.js';
+import { CRUN } from '../../drivers/crun.js';
 import { mountAll, unmount } from '../../drivers/mount.js';
 import { runcDelete, runcKnows, runcStart } from '../../drivers/runc.js';
 import { Conflict, InvalidParameter } from '../../errdefs/index.js';
@@ -20,6 +21,7 @@ import { buildSpec, type NetworkPlacement } from './oci-spec.js';
 import { type ContainersLayout, runtimeFolders } from './paths.js';
 import { configOf, hostConfigOf } from './record.js';
 import { loadDefaultSeccomp } from './seccomp.js';
+import { annotateSeccomp, learnSeccomp, seccompKey } from './seccomp-bpf.js';
 
 const log = moduleLogger('containers.start');
 
@@ -142,7 +144,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
         dns: hc.Dns ?? undefined,
         dnsSearch: hc.DnsSearch ?? undefined,
         dnsOptions: hc.DnsOptions ?? undefined,
-        defaultDns: prepared?.nameserver ?? ctx.defaultDns,
+        defaultDns: prepared?.nameservers ?? ctx.defaultDns,
         hostNetwork: network.kind === 'join',
       }),
     );
@@ -182,6 +184,9 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
         ...(await deviceMounts(hc.Devices ?? [])),
       ],
     });
+    // crun: a filter compiled for the same seccomp section before is reused (seccomp-bpf.ts).
+    const filterKey = rt.binary === CRUN ? seccompKey(spec) : undefined;
+    const compiles = filterKey !== undefined && !annotateSeccomp(spec, filterKey);
     await writeFile(c.paths.spec, JSON.stringify(spec));
     const created = await span(log, 'conmon-create', t, () =>
       startConmon({
@@ -201,6 +206,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
         leaveStdinOpen: Boolean(config.OpenStdin) && !config.StdinOnce,
       }),
     );
+    if (compiles) void learnSeccomp(filterKey, join(rt.root, c.id));
     const conmonPid = Number((await readFile(c.paths.conmonPid, 'utf8').catch(() => '0')).trim()) || 0;
     c.state.conmonPid = conmonPid;
     c.state.pid = created.pid;

@@ -22,8 +22,11 @@ export interface NetContainer {
 
 /** What the container start path writes into resolv.conf. */
 export interface PreparedNetwork {
-  /** The name server for resolv.conf (embedded DNS on user-defined networks), if not the default. */
-  nameserver?: string;
+  /**
+   * The name servers for resolv.conf (the embedded DNS on user-defined networks: the IPv4
+   * gateway, then the IPv6 one on IPv6 networks), if not the default.
+   */
+  nameservers?: string[];
 }
 
 /** The hooks the container lifecycle calls; implemented by NetworkService. */

@@ -17,6 +17,13 @@ test('the agent reads the configuration the engine writes', () => {
   assert.equal(lookupName(config.servers[0]!, '172.18.0.9', 'db'), undefined);
 });
 
+test('a server of an IPv6 network names its IPv6 gateway too', () => {
+  const six = { ...server, address6: 'fd00:1::1' };
+  const config = parseDnsAgentConfig({ upstream: '10.0.2.3', servers: [six] });
+  assert.equal(config.servers[0]?.address6, 'fd00:1::1');
+  assert.throws(() => parseDnsAgentConfig({ upstream: '10.0.2.3', servers: [{ ...server, address6: 1 }] }));
+});
+
 test('a configuration of another shape is refused', () => {
   for (const bad of [
     null,

@@ -6,6 +6,8 @@
 export interface DnsServerConfig {
   /** The bridge gateway address (port 53, UDP and TCP). */
   address: string;
+  /** IPv6-enabled networks: the IPv6 gateway, where the same server answers too. */
+  address6?: string;
   /** Forward unknown names upstream (false for internal networks). */
   forward: boolean;
   /** Lower-case name → IPv4 (and, on IPv6 networks, IPv6) addresses, for every container on the network. */
@@ -34,6 +36,7 @@ function isServer(v: unknown): v is DnsServerConfig {
   return (
     isObject(v) &&
     typeof v.address === 'string' &&
+    (v.address6 === undefined || typeof v.address6 === 'string') &&
     typeof v.forward === 'boolean' &&
     isNameTable(v.records) &&
     isObject(v.perSource) &&

@@ -44,5 +44,14 @@ export function addLinks(
         }
       }
     }
+    // Queries over IPv6 (to the IPv6 gateway) come from the container's IPv6 address.
+    for (const n of core.bridges()) {
+      const server = serverOf(n);
+      if (!server?.address6) continue;
+      for (const e of Object.values(n.endpoints)) {
+        const mine = server.perSource[e.ipv4];
+        if (e.ipv6 && mine) server.perSource[e.ipv6] = mine;
+      }
+    }
   };
 }

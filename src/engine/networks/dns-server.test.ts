@@ -86,6 +86,10 @@ test('answers names over UDP and TCP, per-source names, SERVFAIL when not forwar
   const t = dnsPacket.decode(reply.subarray(2));
   assert.equal(t.answers?.length, 1);
 
+  // An IPv6 network's server answers on its IPv6 gateway too.
+  dns.apply({ upstream: '10.0.2.3', servers: [{ ...server('10.2.0.1', {}), address6: 'fd00:2::1' }] });
+  assert.deepEqual(dns.addresses.sort(), ['10.2.0.1', 'fd00:2::1']);
+  assert.ok(udpPorts.has('fd00:2::1') && tcpPorts.has('fd00:2::1'));
   dns.apply({ upstream: '10.0.2.3', servers: [server('10.2.0.1', {})] });
   assert.deepEqual(dns.addresses, ['10.2.0.1']);
   assert.equal(tcp.listening, false);

@@ -1,6 +1,6 @@
 /**
- * The embedded DNS of user-defined networks: one server per bridge gateway, port 53, UDP and
- * TCP, answering the network's container names and forwarding the rest upstream (over UDP).
+ * The embedded DNS of user-defined networks: one server per network, on its bridge gateway (and
+ * its IPv6 gateway on IPv6-enabled networks), port 53, UDP and TCP, answering the network's container names and forwarding the rest upstream (over UDP).
  * It runs in the engine, its sockets bound inside the container network through the netns-socket
  * addon, or, without the addon, in the netns agent process (agent/dns-agent.ts), which binds
  * them as any process does. Both give it their way to bind (DnsSockets).
@@ -30,9 +30,21 @@ interface Listener {
   config: DnsServerConfig;
 }
 
+/** Every address a server listens on. */
+function addressesOf(s: DnsServerConfig): string[] {
+  return s.address6 ? [s.address, s.address6] : [s.address];
+}
+
 export class DnsServer {
   private current: DnsAgentConfig = { upstream: '10.0.2.3', servers: [] };
+  /** By listening address (a server's IPv4 or IPv6 gateway). */
   private readonly listeners = new Map<string, Listener>();
+  /**
+   * Forwarded queries in flight, by their bytes: a resolver that asks every name server of its
+   * resolv.conf at once (musl asks the IPv4 and the IPv6 gateway) sends the same packet twice;
+   * upstream sees it once and both get the reply (same id, same question: the same answer).
+   */
+  private readonly inFlight = new Map<string, Promise<Buffer | undefined>>();
 
   constructor(
     private readonly sockets: DnsSockets,
@@ -42,7 +54,7 @@ export class DnsServer {
   /** Serves `config` from now on: opens the new servers, closes the dropped ones. */
   apply(config: DnsAgentConfig): void {
     this.current = config;
-    const wanted = new Map(config.servers.map((s) => [s.address, s]));
+    const wanted = new Map(config.servers.flatMap((s) => addressesOf(s).map((a) => [a, s] as const)));
     for (const [address, l] of this.listeners) {
       if (!wanted.has(address)) {
         l.udp.close();
@@ -50,10 +62,10 @@ export class DnsServer {
         this.listeners.delete(address);
       }
     }
-    for (const s of config.servers) {
-      const l = this.listeners.get(s.address);
+    for (const [address, s] of wanted) {
+      const l = this.listeners.get(address);
       if (l) l.config = s;
-      else this.open(s);
+      else this.open(s, address);
     }
   }
 
@@ -67,8 +79,8 @@ export class DnsServer {
     return [...this.listeners.keys()];
   }
 
-  private open(config: DnsServerConfig): void {
-    const address = config.address;
+  /** A server's listeners on `address` (its IPv4 or its IPv6 gateway). */
+  private open(config: DnsServerConfig, address: string): void {
     let udp: Socket;
     try {
       udp = this.sockets.udp(address, DNS_PORT);
@@ -93,6 +105,15 @@ export class DnsServer {
   }
 
   private forward(query: Buffer): Promise<Buffer | undefined> {
+    const key = query.toString('latin1');
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const p = this.forwardOnce(query).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, p);
+    return p;
+  }
+
+  private forwardOnce(query: Buffer): Promise<Buffer | undefined> {
     return new Promise((resolve) => {
       let s: Socket;
       try {

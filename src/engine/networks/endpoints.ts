@@ -10,7 +10,7 @@ import type { ContainerNetworking, NetContainer, PreparedNetwork } from './conta
 import type { DnsAgentConfig } from './dns-config.js';
 import { addLinks } from './dns-links.js';
 import { EndpointWishes, wishFrom } from './endpoint-wishes.js';
-import type { NetworkRecord } from './network-record.js';
+import { type NetworkRecord, poolsOf } from './network-record.js';
 import type { NetworkCore } from './network-service.js';
 import { plugEndpoint } from './plug-endpoint.js';
 import { portRequests } from './port-bindings.js';
@@ -91,7 +91,11 @@ export class Endpoints implements ContainerNetworking {
     }
     await this.publisher.bind(c, bridged.length > 0 ? requests : []);
     const userNet = bridged.find((n) => n && n.name !== 'bridge');
-    return userNet ? { nameserver: userNet.ipam[0]?.gateway } : {};
+    if (!userNet) return {};
+    // The embedded DNS on the network's gateway; on IPv6 networks on its IPv6 gateway too, so
+    // that a container that cannot reach the IPv4 one still resolves (docs/networking.md).
+    const v6 = poolsOf(userNet).v6?.gateway;
+    return { nameservers: [userNet.ipam[0]?.gateway ?? '', ...(v6 ? [v6] : [])] };
   }
 
   async attach(c: NetContainer, pid: number): Promise<void> {

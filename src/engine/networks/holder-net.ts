@@ -1,9 +1,12 @@
 import { ip, ipBatch, linkNames } from '../../drivers/ip.js';
+import { iptablesRestore } from '../../drivers/iptables.js';
 import { netnsPath, setNetSysctl, setNetSysctls } from '../../drivers/netns.js';
 import { nftApply } from '../../drivers/nft.js';
 import { nativeVethAttach, nativeVethDetach } from '../../drivers/veth.js';
 import { Internal } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
+import { chooseFirewall, type Firewall, type FirewallBackend } from './firewall.js';
+import { renderIp6tables, renderIptables } from './iptables-ruleset.js';
 import { type BridgeRuleInput, RELAY_MARK, renderRuleset, renderRuleset6 } from './nft-ruleset.js';
 
 const log = moduleLogger('networks.holder');
@@ -35,10 +38,25 @@ export interface VethSpec {
 
 /**
  * The container network (the holder's network namespace): bridges, veth pairs and the nft
- * table, programmed with iproute2 and nft run through nsenter.
+ * table (or the iptables tables where nft is missing), programmed with iproute2 and nft run
+ * through nsenter.
  */
 export class HolderNet {
-  constructor(readonly holderPid: number) {}
+  private chosen: Promise<Firewall> | undefined;
+
+  constructor(
+    readonly holderPid: number,
+    private readonly firewallBackend?: FirewallBackend,
+  ) {}
+
+  /** nft, or iptables where nft is missing (daemon.json `firewall-backend` chooses). */
+  firewall(): Promise<Firewall> {
+    this.chosen ??= chooseFirewall(this.firewallBackend).then((fw) => {
+      log.info({ firewall: fw.kind, ipv6: fw.ipv6 }, 'firewall backend');
+      return fw;
+    });
+    return this.chosen;
+  }
 
   get path(): string {
     return netnsPath(this.holderPid);
@@ -77,6 +95,12 @@ export class HolderNet {
    * first (the address and route are then kept up to date by slirp's adverts).
    */
   private async initIpv6(): Promise<void> {
+    // Without IPv6 rules (iptables without ip6tables) nothing is forwarded over IPv6 at all, so
+    // that bridges stay isolated; IPv6 networks are refused then (NetworkCore.create).
+    if (!(await this.firewall()).ipv6) {
+      log.warn('ip6tables-restore not found: IPv6 networks are refused and IPv6 is not forwarded');
+      return;
+    }
     // One run; accept_ra first. Without tap0 (no slirp4netns) that key fails, the other is set.
     await setNetSysctls(this.holderPid, {
       'net.ipv6.conf.tap0.accept_ra': '2',
@@ -111,13 +135,19 @@ export class HolderNet {
   }
 
   async applyRules(bridges: readonly BridgeRuleInput[]): Promise<void> {
-    await nftApply(this.holderPid, renderRuleset(bridges) + renderRuleset6(bridges));
+    const fw = await this.firewall();
+    if (fw.kind === 'nftables' || !fw.iptables) {
+      await nftApply(this.holderPid, renderRuleset(bridges) + renderRuleset6(bridges));
+      return;
+    }
+    await iptablesRestore(this.holderPid, fw.iptables, renderIptables(bridges));
+    if (fw.ip6tables) await iptablesRestore(this.holderPid, fw.ip6tables, renderIp6tables(bridges));
   }
 
   /** A veth pair: one end on the bridge, the other straight into the container as `ifname`. */
   async attach(v: VethSpec): Promise<void> {
     // rtnetlink from the engine when our addon is there (IPv4 and IPv6): no spawn; it removes
-    // the pair itself when a step fails. Else two `ip -batch` runs.
+    // the pair itself when a step fails. Else two `ip -batch` runs and a sysctl one.
     let plugged: boolean;
     try {
       plugged = await nativeVethAttach({ holderPid: this.holderPid, ...v });
@@ -125,6 +155,11 @@ export class HolderNet {
       throw new Internal((err as Error).message, { cause: err });
     }
     if (plugged) return;
+    await this.attachWithIp(v);
+  }
+
+  /** The same as the addon does, with `ip -batch` (and `sysctl`) through nsenter. */
+  async attachWithIp(v: VethSpec): Promise<void> {
     await ipBatch(this.holderPid, [
       [
         'link',
@@ -147,6 +182,12 @@ export class HolderNet {
       ['link', 'set', v.hostVeth, 'master', v.bridge],
       ['link', 'set', v.hostVeth, 'up'],
     ]);
+    // IPv6 on the interface only on IPv6 networks, set before it comes up (as the addon does).
+    try {
+      await setNetSysctl(v.pid, `net.ipv6.conf.${v.ifname}.disable_ipv6`, v.addressCidr6 ? '0' : '1');
+    } catch (err) {
+      log.warn({ err, ifname: v.ifname }, 'IPv6 setting of the container interface failed');
+    }
     const inside: string[][] = [
       ['link', 'set', 'lo', 'up'],
       ['addr', 'add', v.addressCidr, 'dev', v.ifname],

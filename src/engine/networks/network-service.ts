@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Conflict, Forbidden, InvalidParameter, NotFound } from '../../errdefs/index.js';
+import { Conflict, Forbidden, InvalidParameter, NotFound, NotImplemented } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import type { NetworkCreateRequest, NetworkCreateResponse, NetworkView } from '../../types/network.js';
 import type { EventBus } from '../events/bus.js';
 import type { DnsAgentProcess } from './dns-agent-process.js';
 import type { DnsAgentConfig } from './dns-config.js';
+import { noIpv6Message } from './firewall.js';
 import type { HolderNet } from './holder-net.js';
 import { type AddressPool, allocateSubnet, checkRequestedSubnet, poolConfig } from './ipam.js';
 import { allocateSubnet6, checkRequestedSubnet6, poolConfig6 } from './ipam6.js';
@@ -100,6 +101,10 @@ export class NetworkCore {
       return;
     }
     if (has && (!want.fixedCidr || parseCidr6(want.fixedCidr)?.base === parseCidr6(has.subnet)?.base)) return;
+    if (!(await this.o.holder.firewall()).ipv6) {
+      log.error(noIpv6Message());
+      return;
+    }
     try {
       this.byId.delete(n.id);
       const v6 = this.pool6(want.fixedCidr);
@@ -222,7 +227,14 @@ export class NetworkCore {
             add(name, e.ipv4);
             if (e.ipv6) add(name, e.ipv6);
           }
-        return { address: n.ipam[0]?.gateway ?? '', forward: !n.internal, records, perSource: {} };
+        const v6 = poolsOf(n).v6?.gateway;
+        return {
+          address: n.ipam[0]?.gateway ?? '',
+          ...(v6 ? { address6: v6 } : {}),
+          forward: !n.internal,
+          records,
+          perSource: {},
+        };
       });
     return { upstream: this.o.upstreamDns, servers };
   }
@@ -261,6 +273,7 @@ export class NetworkCore {
       if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
       if (req.Ingress)
         throw new Forbidden('ingress networks need swarm mode, which rootlessd does not provide');
+      if (req.EnableIPv6 && !(await this.o.holder.firewall()).ipv6) throw new NotImplemented(noIpv6Message());
       const all = req.IPAM?.Config ?? [];
       const configs = all.filter((c) => !isV6Text(c.Subnet) && !isV6Text(c.Gateway) && !isV6Text(c.IPRange));
       // Without --ipv6, IPv6 pools are ignored, as Docker does.

@@ -50,7 +50,7 @@ export class NetworksModule {
     this.agent = new DnsAgentProcess(o.holderPid, netRuntime);
     this.core = new NetworkCore({
       store: new NetworkStore(o.dataRoot),
-      holder: new HolderNet(o.holderPid),
+      holder: new HolderNet(o.holderPid, o.daemon['firewall-backend']),
       dnsAgent: this.agent,
       bus: o.bus,
       mtu,
