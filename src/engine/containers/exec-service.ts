@@ -221,9 +221,6 @@ export class ExecService implements ExecBackend {
     if (e.started) throw new Conflict(`Exec command ${execId} is already running`);
     const c = this.running(e.containerId);
     e.started = true;
-    // Written while conmon is made ready (writes of a record land in order): a restarted
-    // engine adopts a started exec from conmon's files in its folder (ExecStore.adopt).
-    void this.save(e);
     const attach = !options.detach;
     const client = new ExecAttachment(e, attach && e.config.AttachStdin, sink);
     const t = { exec: e.id.slice(0, 12) };
@@ -281,8 +278,7 @@ export class ExecService implements ExecBackend {
     const started = await launchExec(this.o.layout, c, e, attach, connectAttach);
     e.pid = started.pid;
     e.running = true;
-    // Not awaited (a short exec may end first): the pid is also in conmon's pid file, which
-    // ExecStore.adopt reads when the record lacks it.
+    // Not awaited (a short exec ends first): the writes of a record land in order (ExecStore).
     void this.save(e);
     this.publish(c, `exec_start: ${e.config.Cmd.join(' ')}`, { execID: e.id });
     return { exited: started.exited };
