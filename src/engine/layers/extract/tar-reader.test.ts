@@ -148,4 +148,7 @@ test('entryComponents strips leading slashes and dots, refuses ..', () => {
   assert.throws(() => entryComponents('../escape'), LayerEntryRefused);
   assert.throws(() => entryComponents('/abs/../../x'), LayerEntryRefused);
   assert.throws(() => entryComponents('a/..'), /"a\/\.\."/);
+  assert.deepEqual(entryComponents('a//b/./c/'), ['a', 'b', 'c']);
+  assert.deepEqual(entryComponents('..a/b..'), ['..a', 'b..']);
+  assert.throws(() => entryComponents('a/b\0c'), /NUL/);
 });
