@@ -7,7 +7,8 @@
  *     is also the fallback where that address cannot be used), and copy both ways with
  *     splice(2). A failed dial closes the client's connection, as Docker's proxy does;
  *     a half-close passes through. The caller closes its own copy of listenFd.
- *   stopTcp(id)  stops accepting and closes the listening socket before it returns;
+ *   stopTcp(id)  closes the listening socket before it returns; the connections still in its
+ *     backlog (the client saw them open) are taken first and relayed like the others, and
  *     connections already relayed go on until they end.
  *   bindUdp(srcIp, srcPort) -> fd  a UDP socket bound to the client's address; throws an Error
  *     whose `code` is the errno name (EINVAL for loopback sources). The caller owns the fd.
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +53,9 @@
 /* Reads per connection and turn: a bulk flow gives way to the others, then goes on. */
 #define READS_PER_TURN 8
 #define EVENTS 64
+/* An accept that failed for want of fds or memory leaves the connection queued, and an
+ * edge-triggered listener gets no new event for it: it is retried after this long. */
+#define STALL_RETRY_MS 100
 
 static const char *errno_name(int e) {
   switch (e) {
@@ -143,7 +148,7 @@ static napi_value bind_udp(napi_env env, napi_callback_info info) {
 
 /* --- the relay thread ------------------------------------------------------------------- */
 
-enum { KIND_LISTENER, KIND_CONN };
+enum { KIND_LISTENER, KIND_CONN, KIND_WAKE };
 
 typedef struct {
   int kind;
@@ -152,6 +157,7 @@ typedef struct {
 typedef struct {
   tag t;
   int fd; /* -1 when the slot is free; guarded by `lock` */
+  int stalled; /* an accept failed for want of resources: retried later; guarded by `lock` */
   struct sockaddr_storage dst;
   socklen_t dst_len;
 } listener;
@@ -178,6 +184,17 @@ typedef struct conn {
   struct conn *prev, *next, *next_dead, *next_ready;
 } conn;
 
+/* A connection stopTcp took from a listener's backlog, for the relay thread to serve. */
+typedef struct handoff {
+  int fd;
+  struct sockaddr_storage peer;
+  struct sockaddr_storage dst;
+  socklen_t dst_len;
+  struct handoff *next;
+} handoff;
+
+/* `lock` guards the listeners (slots, their fd) and the hand-off list; everything else is the
+ * relay thread's own. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t started = PTHREAD_ONCE_INIT;
 static int epfd = -1;
@@ -188,6 +205,11 @@ static conn *live;
 static conn *dead;
 static conn *ready;
 static int dialing;
+static handoff *handoffs;
+static int wakefd = -1; /* eventfd: stopTcp has handed connections over */
+static tag wake_tag = {KIND_WAKE};
+static int stalled;      /* some listener has stalled accepts (relay thread only) */
+static long stalled_at;  /* when, in ms */
 static int pool[PIPE_POOL][2];
 static int npool;
 
@@ -195,6 +217,12 @@ static time_t now_s(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return t.tv_sec;
+}
+
+static long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static int pipe_get(int p[2]) {
@@ -331,8 +359,9 @@ static int dial(const struct sockaddr_in *src, const struct sockaddr_storage *ds
 
 /* The source a dial may keep: an IPv4 (or IPv4-mapped) client that is not loopback, towards an
  * IPv4 container. Loopback sources cannot be bound (EINVAL), and IPv6 has no such routing. */
-static int keepable(const struct sockaddr_storage *peer, const listener *l, struct sockaddr_in *out) {
-  if (l->dst.ss_family != AF_INET) return 0;
+static int keepable(const struct sockaddr_storage *peer, const struct sockaddr_storage *dst,
+                    struct sockaddr_in *out) {
+  if (dst->ss_family != AF_INET) return 0;
   memset(out, 0, sizeof *out);
   out->sin_family = AF_INET;
   if (peer->ss_family == AF_INET) {
@@ -351,13 +380,15 @@ static int keepable(const struct sockaddr_storage *peer, const listener *l, stru
   return a != 0 && (a >> 24) != 127;
 }
 
-static void accept_one(listener *l, int client, const struct sockaddr_storage *peer) {
+/* Relays a client accepted from a listener of dst: dials, then copies once connected. */
+static void accept_one(const struct sockaddr_storage *dst, socklen_t dst_len, int client,
+                       const struct sockaddr_storage *peer) {
   int one = 1;
   setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   struct sockaddr_in src;
   int up = -EINVAL;
-  if (keepable(peer, l, &src)) up = dial(&src, &l->dst, l->dst_len);
-  if (up == -EINVAL || up == -EADDRINUSE || up == -EADDRNOTAVAIL || up == -EPERM) up = dial(NULL, &l->dst, l->dst_len);
+  if (keepable(peer, dst, &src)) up = dial(&src, dst, dst_len);
+  if (up == -EINVAL || up == -EADDRINUSE || up == -EADDRNOTAVAIL || up == -EPERM) up = dial(NULL, dst, dst_len);
   conn *c = up >= 0 ? calloc(1, sizeof *c) : NULL;
   if (!c) {
     if (up >= 0) close(up);
@@ -379,19 +410,70 @@ static void accept_one(listener *l, int client, const struct sockaddr_storage *p
   else conn_connected(c); /* a container on a local bridge has often answered already */
 }
 
-static void accept_all(listener *l) {
-  pthread_mutex_lock(&lock);
+/* What an accept's errno means: 0 the backlog is empty, 1 that connection is gone (try the
+ * next), -1 it is still queued but cannot be taken now (fds or memory short: retry later). */
+static int accept_failed(int e) {
+  if (e == EAGAIN || e == EWOULDBLOCK) return 0;
+  if (e == EINTR || e == ECONNABORTED || e == EPROTO || e == EPERM) return 1;
+  return -1;
+}
+
+/* Accepts the whole backlog (edge-triggered: the next event comes with the next connection).
+ * Holds `lock`, so stopTcp cannot close the socket under it. */
+static void accept_locked(listener *l) {
   while (l->fd >= 0) {
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
     int fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      break; /* EAGAIN; or EMFILE and the like: the next connection brings a new edge */
+    if (fd >= 0) {
+      accept_one(&l->dst, l->dst_len, fd, &peer);
+      continue;
     }
-    accept_one(l, fd, &peer);
+    int why = accept_failed(errno);
+    if (why > 0) continue;
+    if (why < 0 && !l->stalled) {
+      l->stalled = 1;
+      if (!stalled) stalled_at = now_ms();
+      stalled = 1;
+    }
+    break;
+  }
+}
+
+static void accept_all(listener *l) {
+  pthread_mutex_lock(&lock);
+  accept_locked(l);
+  pthread_mutex_unlock(&lock);
+}
+
+/* Retries the listeners whose accepts failed for want of resources. */
+static void retry_stalled(void) {
+  stalled = 0;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < nslots; i++) {
+    if (slots[i]->stalled) {
+      slots[i]->stalled = 0;
+      accept_locked(slots[i]);
+    }
   }
   pthread_mutex_unlock(&lock);
+}
+
+/* Serves the connections stopTcp took from the backlogs of the listeners it closed. */
+static void take_handoffs(void) {
+  uint64_t count;
+  while (read(wakefd, &count, sizeof count) < 0 && errno == EINTR) {
+  }
+  pthread_mutex_lock(&lock);
+  handoff *h = handoffs;
+  handoffs = NULL;
+  pthread_mutex_unlock(&lock);
+  while (h) {
+    handoff *next = h->next;
+    accept_one(&h->dst, h->dst_len, h->fd, &h->peer);
+    free(h);
+    h = next;
+  }
 }
 
 static void sweep_dials(void) {
@@ -407,11 +489,16 @@ static void *relay_loop(void *arg) {
   struct epoll_event evs[EVENTS];
   time_t last_sweep = now_s();
   for (;;) {
-    int n = epoll_wait(epfd, evs, EVENTS, ready ? 0 : dialing > 0 ? 1000 : -1);
+    int timeout = ready ? 0 : stalled ? STALL_RETRY_MS : dialing > 0 ? 1000 : -1;
+    int n = epoll_wait(epfd, evs, EVENTS, timeout);
     for (int i = 0; i < n; i++) {
       tag *t = evs[i].data.ptr;
       if (t->kind == KIND_LISTENER) {
         accept_all((listener *)t);
+        continue;
+      }
+      if (t->kind == KIND_WAKE) {
+        take_handoffs();
         continue;
       }
       conn *c = (conn *)t;
@@ -432,6 +519,7 @@ static void *relay_loop(void *arg) {
       dead = c->next_dead;
       free(c);
     }
+    if (stalled && now_ms() - stalled_at >= STALL_RETRY_MS) retry_stalled();
     if (dialing > 0 && now_s() - last_sweep >= 1) {
       last_sweep = now_s();
       sweep_dials();
@@ -442,7 +530,9 @@ static void *relay_loop(void *arg) {
 
 static void start_loop(void) {
   epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (epfd < 0) {
+  wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &wake_tag};
+  if (epfd < 0 || wakefd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, wakefd, &ev) < 0) {
     start_error = errno;
     return;
   }
@@ -495,6 +585,7 @@ static napi_value serve_tcp(napi_env env, napi_callback_info info) {
     l->dst = dst;
     l->dst_len = dst_len;
     l->fd = own;
+    l->stalled = 0;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.ptr = l};
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, own, &ev) < 0) {
       e = errno;
@@ -512,6 +603,31 @@ static napi_value serve_tcp(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Takes what is left in l's backlog (under `lock`) for the relay thread; returns how many.
+ * Closing a listener resets the connections still queued on it, which their clients already
+ * saw open: those are relayed too, so an unpublish never breaks a connection made before it. */
+static int hand_off_backlog(listener *l) {
+  int n = 0;
+  for (;;) {
+    handoff *h = malloc(sizeof *h);
+    if (!h) break;
+    socklen_t len = sizeof h->peer;
+    h->fd = accept4(l->fd, (struct sockaddr *)&h->peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (h->fd < 0) {
+      int why = accept_failed(errno);
+      free(h);
+      if (why > 0) continue;
+      break;
+    }
+    h->dst = l->dst;
+    h->dst_len = l->dst_len;
+    h->next = handoffs;
+    handoffs = h;
+    n++;
+  }
+  return n;
+}
+
 static napi_value stop_tcp(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -522,12 +638,21 @@ static napi_value stop_tcp(napi_env env, napi_callback_info info) {
     return NULL;
   }
   pthread_mutex_lock(&lock);
+  int handed = 0;
   if (id >= 0 && id < nslots && slots[id]->fd >= 0) {
-    epoll_ctl(epfd, EPOLL_CTL_DEL, slots[id]->fd, NULL);
-    close(slots[id]->fd);
-    slots[id]->fd = -1;
+    listener *l = slots[id];
+    epoll_ctl(epfd, EPOLL_CTL_DEL, l->fd, NULL);
+    handed = hand_off_backlog(l);
+    close(l->fd);
+    l->fd = -1;
+    l->stalled = 0;
   }
   pthread_mutex_unlock(&lock);
+  if (handed) {
+    uint64_t one = 1;
+    while (write(wakefd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+  }
   return NULL;
 }
 

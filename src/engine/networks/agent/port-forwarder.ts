@@ -17,7 +17,10 @@ import { type AgentReply, type EngineToAgent, keepableSource } from '../port-mes
 interface Transparent {
   /** Takes a duplicate of a listening socket and relays its connections on its own thread. */
   serveTcp(listenFd: number, dstIp: string, dstPort: number): number;
-  /** Closes the listening socket of serveTcp's id (connections go on until they end). */
+  /**
+   * Closes the listening socket of serveTcp's id before it returns. Connections still in its
+   * backlog are relayed first (their clients saw them open); all go on until they end.
+   */
   stopTcp(id: number): void;
   bindUdp(srcIp: string, srcPort: number): number;
 }
