@@ -2,7 +2,7 @@
  * The published-port relay of the netns agent. The engine binds each host port (in the host's
  * network namespace) and hands the listening socket over IPC; this process, inside the
  * container network, relays it to the container. No process, thread or JS per connection:
- * TCP listening sockets are handed to the native addon (native/ip-transparent.c), whose one
+ * TCP listening sockets are handed to the native addon (native/ip-transparent/), whose one
  * relay thread accepts, dials and copies with splice(2) over epoll; UDP is relayed here.
  * Clients keep their address: the dial is made from a socket bound to the client's ip:port with
  * IP_TRANSPARENT, which the routing set up by HolderNet.init() makes work. Loopback and IPv6
