@@ -1,10 +1,12 @@
 /*
  * rootlessd's published-port relay for the netns agent (Node cannot set IP_TRANSPARENT, which
  * must be set before bind, and copying in JS costs a wakeup of the event loop per chunk).
- *   serveTcp(listenFd, dstIp, dstPort) -> id  takes a duplicate of a listening host socket and
- *     serves it on the relay thread: accept, dial the container (from the client's ip:port with
- *     IP_TRANSPARENT when the client is a non-loopback IPv4 address, else a plain dial, which
- *     is also the fallback where that address cannot be used), and copy both ways with
+ *   serveTcp(listenFd, dstIp, dstPort, dstIp6?) -> id  takes a duplicate of a listening host
+ *     socket and serves it on the relay thread: accept, dial the container (from the client's
+ *     ip:port with IP_TRANSPARENT when the client is a non-loopback IPv4 address; an IPv6 client
+ *     (not loopback or link-local) likewise to dstIp6, the container's IPv6 address on that
+ *     network, when given; else a plain dial of dstIp, which is also the fallback where the
+ *     client's address cannot be used), and copy both ways with
  *     splice(2). A failed dial closes the client's connection, as Docker's proxy does;
  *     a half-close passes through. The caller closes its own copy of listenFd.
  *   stopTcp(id)  closes the listening socket before it returns; the connections still in its
@@ -93,7 +95,7 @@ static napi_value bind_udp(napi_env env, napi_callback_info info) {
   struct sockaddr_storage src;
   socklen_t len;
   if (!address_arg(env, argv, 0, &src, &len, 0)) return NULL;
-  int fd = transparent_socket(SOCK_DGRAM, (struct sockaddr_in *)&src);
+  int fd = transparent_socket(SOCK_DGRAM, (struct sockaddr *)&src, len);
   if (fd < 0) {
     napi_throw(env, errno_error(env, -fd));
     return NULL;
@@ -104,17 +106,40 @@ static napi_value bind_udp(napi_env env, napi_callback_info info) {
 }
 
 
+/* dst->addr6 from an IPv6 address string (undefined or null: none), on dst's port; 0 after
+ * throwing. */
+static int address6_arg(napi_env env, napi_value arg, target *dst) {
+  napi_valuetype type;
+  dst->has6 = 0;
+  if (napi_typeof(env, arg, &type) != napi_ok || type == napi_undefined || type == napi_null) return 1;
+  char ip[64];
+  size_t n = 0;
+  memset(&dst->addr6, 0, sizeof dst->addr6);
+  if (type != napi_string || napi_get_value_string_utf8(env, arg, ip, sizeof ip, &n) != napi_ok ||
+      inet_pton(AF_INET6, ip, &dst->addr6.sin6_addr) != 1) {
+    napi_throw_type_error(env, NULL, "not an IPv6 address");
+    return 0;
+  }
+  dst->addr6.sin6_family = AF_INET6;
+  dst->addr6.sin6_port = dst->addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&dst->addr)->sin6_port
+                                                         : ((struct sockaddr_in *)&dst->addr)->sin_port;
+  dst->has6 = 1;
+  return 1;
+}
+
 static napi_value serve_tcp(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd = -1;
   if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "serveTcp(listenFd, dstIp, dstPort)");
+    napi_throw_type_error(env, NULL, "serveTcp(listenFd, dstIp, dstPort, dstIp6?)");
     return NULL;
   }
   target dst;
+  memset(&dst, 0, sizeof dst);
   if (!address_arg(env, argv, 1, &dst.addr, &dst.len, 1)) return NULL;
+  if (argc > 3 && !address6_arg(env, argv[3], &dst)) return NULL;
   int e = relay_start();
   if (e) {
     napi_throw(env, errno_error(env, e));

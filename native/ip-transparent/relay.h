@@ -15,6 +15,9 @@
 #ifndef IP_TRANSPARENT
 #define IP_TRANSPARENT 19
 #endif
+#ifndef IPV6_TRANSPARENT
+#define IPV6_TRANSPARENT 75
+#endif
 
 #define CONNECT_TIMEOUT_S 10
 /* Pipes start at the default size (16 buffers) and grow to BIG_PIPE once a flow carries bulk
@@ -42,10 +45,13 @@ typedef struct {
   int kind;
 } tag;
 
-/* Where a published port's connections go. */
+/* Where a published port's connections go: the container's address, and its IPv6 address on
+ * the same network (has6) for IPv6 clients. */
 typedef struct {
   struct sockaddr_storage addr;
   socklen_t len;
+  struct sockaddr_in6 addr6;
+  int has6;
 } target;
 
 typedef struct {
@@ -85,7 +91,7 @@ time_t now_s(void);
 long now_ms(void);
 
 /* sockets.c: the sockets a connection is dialled from. */
-int transparent_socket(int type, const struct sockaddr_in *src);
+int transparent_socket(int type, const struct sockaddr *src, socklen_t len);
 int dial_target(const struct sockaddr_storage *peer, const target *dst);
 
 /* flows.c: copying one direction with splice(2) through pooled pipes. */

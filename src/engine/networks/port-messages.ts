@@ -10,6 +10,8 @@ export interface PublishMessage {
   /** The container's address and port inside the container network. */
   target: string;
   targetPort: number;
+  /** Its IPv6 address on that network, if it has one: IPv6 clients are relayed there (tcp). */
+  target6?: string;
 }
 
 export interface UnpublishMessage {

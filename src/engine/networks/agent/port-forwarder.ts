@@ -5,8 +5,10 @@
  * TCP listening sockets are handed to the native addon (native/ip-transparent/), whose one
  * relay thread accepts, dials and copies with splice(2) over epoll; UDP is relayed here.
  * Clients keep their address: the dial is made from a socket bound to the client's ip:port with
- * IP_TRANSPARENT, which the routing set up by HolderNet.init() makes work. Loopback and IPv6
- * clients cannot keep theirs: those are dialled from the gateway, as Docker's proxy does.
+ * IP_TRANSPARENT, which the routing set up by HolderNet.init() makes work; IPv6 clients reach
+ * the container's IPv6 address so, where it has one on that network (TCP). Loopback clients
+ * cannot keep theirs (nor IPv6 ones of an IPv4-only container, nor UDP over IPv6): those are
+ * dialled from the gateway, as Docker's proxy does.
  * Without the addon (no compiler), Node accepts and copies, dialling from the gateway.
  */
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
@@ -15,8 +17,11 @@ import { connect, type Server, type Socket } from 'node:net';
 import { type AgentReply, type EngineToAgent, keepableSource } from '../port-messages.js';
 
 interface Transparent {
-  /** Takes a duplicate of a listening socket and relays its connections on its own thread. */
-  serveTcp(listenFd: number, dstIp: string, dstPort: number): number;
+  /**
+   * Takes a duplicate of a listening socket and relays its connections on its own thread (IPv6
+   * clients to dstIp6 when given).
+   */
+  serveTcp(listenFd: number, dstIp: string, dstPort: number, dstIp6?: string): number;
   /**
    * Closes the listening socket of serveTcp's id before it returns. Connections still in its
    * backlog are relayed first (their clients saw them open); all go on until they end.
@@ -67,7 +72,7 @@ export class PortForwarder {
     }
     const p =
       m.proto === 'tcp'
-        ? this.tcp(handle as Server, m.target, m.targetPort)
+        ? this.tcp(handle as Server, m.target, m.targetPort, m.target6)
         : this.udp(handle as DgramSocket, m.target, m.targetPort);
     this.published.set(m.key, p);
     this.reply({ op: 'published', key: m.key });
@@ -95,11 +100,11 @@ export class PortForwarder {
     client.on('error', both);
   }
 
-  private tcp(server: Server, target: string, port: number): Published {
+  private tcp(server: Server, target: string, port: number, target6: string | undefined): Published {
     const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
     if (this.addon && typeof fd === 'number' && fd >= 0) {
       try {
-        const id = this.addon.serveTcp(fd, target, port);
+        const id = this.addon.serveTcp(fd, target, port, target6);
         // The addon has its own copy of the listening socket: ours only has to go.
         server.close();
         const addon = this.addon;
