@@ -12,7 +12,8 @@
  *   stopTcp(id)  closes the listening socket before it returns; the connections still in its
  *     backlog (the client saw them open) are taken first and relayed like the others, and
  *     connections already relayed go on until they end.
- *   bindUdp(srcIp, srcPort) -> fd  a UDP socket bound to the client's address; throws an Error
+ *   bindUdp(srcIp, srcPort) -> fd  a UDP socket (IPv4 or IPv6) bound to the client's address,
+ *     with IP(V6)_TRANSPARENT; throws an Error
  *     whose `code` is the errno name (EINVAL for loopback sources). The caller owns the fd.
  * One long-lived thread runs everything over epoll (edge-triggered): no thread, no JS and no
  * IPC per connection, and a request costs the fewest wakeups (client -> relay -> container and
@@ -94,7 +95,7 @@ static napi_value bind_udp(napi_env env, napi_callback_info info) {
   }
   struct sockaddr_storage src;
   socklen_t len;
-  if (!address_arg(env, argv, 0, &src, &len, 0)) return NULL;
+  if (!address_arg(env, argv, 0, &src, &len, 1)) return NULL;
   int fd = transparent_socket(SOCK_DGRAM, (struct sockaddr *)&src, len);
   if (fd < 0) {
     napi_throw(env, errno_error(env, -fd));

@@ -303,6 +303,44 @@ describe('published ports keep the client address', () => {
     assert.match(out, new RegExp(`pong-${CLIENT_IP.replace(/\./g, '\\.')}\\b`));
   });
 
+  test('UDP over IPv6: a container with an IPv6 address sees the client address', async (t) => {
+    t.after(async () => {
+      await docker(daemon, ['rm', '-f', 'udpeer6']);
+      await docker(daemon, ['network', 'rm', 'pub6u']);
+    });
+    await dockerOk(daemon, ['network', 'create', '--ipv6', '--subnet', `fd00:74:${NET}::/64`, 'pub6u']);
+    const probe = createSocket('udp6');
+    await new Promise<void>((r) => probe.bind(0, '::', () => r()));
+    const port = probe.address().port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'udpeer6',
+      '--network',
+      'pub6u',
+      '-p',
+      `${port}:9999/udp`,
+      '-v',
+      '/:/host:ro',
+      image,
+      'chroot',
+      '/host',
+      'socat',
+      'UDP6-RECVFROM:9999,fork',
+      'SYSTEM:read l; echo pong-$SOCAT_PEERADDR',
+    ]);
+    let out = '';
+    for (let i = 0; i < 30 && !out.includes('pong-'); i++) {
+      const r = await inClient('socat', ['-T', '1', '-', `UDP6:[${HOST_IP6}]:${port}`], 'ping\n');
+      out = r.stdout;
+    }
+    // socat writes the address in full (fd00:0072:…): compared in the URL's compressed form.
+    const seen = /pong-\[?([^\]\s]+)/.exec(out)?.[1] ?? out;
+    assert.equal(seen.includes(':') ? new URL(`http://[${seen}]/`).hostname : seen, `[${CLIENT_IP6}]`);
+  });
+
   test('ports come back after the engine is killed, and are freed when the container stops', async (t) => {
     t.after(() => docker(daemon, ['rm', '-f', 'survivor']));
     const port = await freePort();

@@ -6,15 +6,15 @@
  * relay thread accepts, dials and copies with splice(2) over epoll; UDP is relayed here.
  * Clients keep their address: the dial is made from a socket bound to the client's ip:port with
  * IP_TRANSPARENT, which the routing set up by HolderNet.init() makes work; IPv6 clients reach
- * the container's IPv6 address so, where it has one on that network (TCP). Loopback clients
- * cannot keep theirs (nor IPv6 ones of an IPv4-only container, nor UDP over IPv6): those are
- * dialled from the gateway, as Docker's proxy does.
+ * the container's IPv6 address so, where it has one on that network. Loopback and link-local
+ * clients cannot keep theirs (nor IPv6 ones of an IPv4-only container): those are dialled
+ * from the gateway, as Docker's proxy does.
  * Without the addon (no compiler), Node accepts and copies, dialling from the gateway.
  */
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { connect, type Server, type Socket } from 'node:net';
-import { type AgentReply, type EngineToAgent, keepableSource } from '../port-messages.js';
+import { type AgentReply, type EngineToAgent, keepableSource, keepableSource6 } from '../port-messages.js';
 
 interface Transparent {
   /**
@@ -73,7 +73,7 @@ export class PortForwarder {
     const p =
       m.proto === 'tcp'
         ? this.tcp(handle as Server, m.target, m.targetPort, m.target6)
-        : this.udp(handle as DgramSocket, m.target, m.targetPort);
+        : this.udp(handle as DgramSocket, m.target, m.targetPort, m.target6);
     this.published.set(m.key, p);
     this.reply({ op: 'published', key: m.key });
   }
@@ -121,17 +121,20 @@ export class PortForwarder {
     return { close: () => server.close() };
   }
 
-  private udp(host: DgramSocket, target: string, port: number): Published {
-    const sessions = new Map<string, { sock: DgramSocket; last: number }>();
+  private udp(host: DgramSocket, target: string, port: number, target6: string | undefined): Published {
+    const sessions = new Map<string, { sock: DgramSocket; to: string; last: number }>();
+    /** A session socket, from the client's address where it can be kept (IPv6 to target6). */
     const open = (rinfo: RemoteInfo) => {
-      const sock = createSocket('udp4');
-      const source = keepableSource(rinfo.address);
+      const source6 = target6 ? keepableSource6(rinfo.address) : undefined;
+      const source = source6 ?? keepableSource(rinfo.address);
       let fd: number | undefined;
       if (this.addon && source) {
         try {
           fd = this.addon.bindUdp(source, rinfo.port);
         } catch {}
       }
+      const six = source6 !== undefined && fd !== undefined;
+      const sock = createSocket(six ? 'udp6' : 'udp4');
       sock.bind(fd === undefined ? { port: 0 } : { fd });
       sock.on('error', () => undefined);
       sock.on('message', (msg) => {
@@ -139,17 +142,17 @@ export class PortForwarder {
         if (s) s.last = Date.now();
         host.send(msg, rinfo.port, rinfo.address);
       });
-      return sock;
+      return { sock, to: six && target6 ? target6 : target, last: 0 };
     };
     host.on('message', (msg, rinfo) => {
       const key = `${rinfo.address}|${rinfo.port}`;
       let s = sessions.get(key);
       if (!s) {
-        s = { sock: open(rinfo), last: 0 };
+        s = open(rinfo);
         sessions.set(key, s);
       }
       s.last = Date.now();
-      s.sock.send(msg, port, target);
+      s.sock.send(msg, port, s.to);
     });
     host.on('error', (err) => this.say(`published udp port: ${err.message}`));
     const sweep = setInterval(() => {
