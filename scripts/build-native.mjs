@@ -1,5 +1,7 @@
-// Builds the native addons (native/NAME.c → dist/native/NAME.node) with the system C compiler
-// and the Node-API headers that come with Node (PREFIX/include/node). No node-gyp: it would
+// Builds the native addons (native/NAME.c, or the .c files of a folder native/NAME/ with its
+// headers, → dist/native/NAME.node) with the system C compiler and the Node-API headers that
+// come with Node (PREFIX/include/node). Symbols are hidden but for the module's entry point, so
+// an addon's functions never bind to same-named ones of Node's. No node-gyp: it would
 // fetch headers from the internet. A missing compiler or headers is not fatal; each addon's
 // caller has a fallback:
 //   ip-transparent  the netns agent's relay then dials without keeping the client's address
@@ -26,12 +28,28 @@ const includes = [
   '/usr/local/include/node',
 ].filter((d) => existsSync(join(d, 'node_api.h')));
 
-for (const file of readdirSync(join(root, 'native')).filter((f) => f.endsWith('.c'))) {
-  const name = file.slice(0, -2);
-  const source = join(root, 'native', file);
+/** Each addon: its name, the C files compiled into it, and every file it is built from. */
+function addons() {
+  const list = [];
+  for (const entry of readdirSync(join(root, 'native'), { withFileTypes: true })) {
+    const path = join(root, 'native', entry.name);
+    if (entry.isFile() && entry.name.endsWith('.c')) {
+      list.push({ name: entry.name.slice(0, -2), sources: [path], inputs: [path] });
+    } else if (entry.isDirectory()) {
+      const files = readdirSync(path).sort();
+      const sources = files.filter((f) => f.endsWith('.c')).map((f) => join(path, f));
+      const inputs = files.filter((f) => f.endsWith('.c') || f.endsWith('.h')).map((f) => join(path, f));
+      if (sources.length > 0) list.push({ name: entry.name, sources, inputs });
+    }
+  }
+  return list;
+}
+
+for (const { name, sources, inputs } of addons()) {
   const out = join(root, 'dist', 'native', `${name}.node`);
   const without = FALLBACK[name] ?? 'its caller falls back';
-  if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) continue;
+  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
+  if (existsSync(out) && statSync(out).mtimeMs > newest) continue;
   if (includes.length === 0) {
     console.warn(`build-native: node_api.h not found; ${without}`);
     continue;
@@ -40,7 +58,18 @@ for (const file of readdirSync(join(root, 'native')).filter((f) => f.endsWith('.
   try {
     execFileSync(
       process.env.CC || 'cc',
-      ['-O2', '-Wall', '-Wextra', '-fPIC', '-shared', `-I${includes[0]}`, '-o', out, source],
+      [
+        '-O2',
+        '-Wall',
+        '-Wextra',
+        '-fPIC',
+        '-fvisibility=hidden',
+        '-shared',
+        `-I${includes[0]}`,
+        '-o',
+        out,
+        ...sources,
+      ],
       { stdio: 'inherit' },
     );
   } catch (err) {

@@ -1,7 +1,7 @@
 /**
  * Development aid for the pull benchmark: cold pulls interleaved with the curl|gzip|tar floor,
  * N rounds, printing each figure. `PULL_NODE_OPTIONS` is passed to the daemon's processes
- * and `RLT_ENGINE_PROF` too (read only by a locally patched engineCommand, to profile the engine).
+ * and `ROOTLESSD_ENGINE_CPU_PROF=DIR` too (the engine then writes V8 CPU profiles to DIR when it exits).
  *   node --import tsx bench/pull/loop.ts [ROUNDS]
  */
 import { readFileSync } from 'node:fs';
@@ -20,9 +20,12 @@ const manifest = (await (
   })
 ).json()) as { layers: { digest: string; size: number }[] };
 const nodeOptions = process.env.PULL_NODE_OPTIONS;
-const prof = process.env.RLT_ENGINE_PROF;
+const prof = process.env.ROOTLESSD_ENGINE_CPU_PROF;
 const daemon = await startDaemon({
-  env: { ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(prof ? { RLT_ENGINE_PROF: prof } : {}) },
+  env: {
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    ...(prof ? { ROOTLESSD_ENGINE_CPU_PROF: prof } : {}),
+  },
 });
 /** utime+stime in ms of a process (all its threads), from /proc/PID/stat; its children too. */
 function cpuMs(pid: number | undefined): [number, number] {

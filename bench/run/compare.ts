@@ -8,11 +8,14 @@
  *   - `docker exec C true`
  *   - 20 × `docker run -d busybox sleep 600`, 4 at a time (ROUNDS rounds each)
  *   - `docker version` (the CLI's own share plus one round trip)
+ *   - with 100 containers made by `docker create`: `docker ps -a`, and its request alone
+ *     (`GET /containers/json?all=1` by curl on the socket, curl's time_total)
  * Prints medians per build and the median of each debug span (`span` steps and every program
  * run, `ran`) over the measured runs, with the load average before and after.
  *   RLT_BASE_APP=/tmp/base node --import tsx bench/run/compare.ts   (BENCH_RUNS=15, BENCH_ROUNDS=2,
- *   BENCH_CASES=exec,none,bridge,version,-d to run only some)
+ *   BENCH_CASES=exec,none,bridge,version,-d,ps to run only some)
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +86,26 @@ async function measured(b: Build, label: string, fn: () => Promise<number>): Pro
   spansSince(b.daemon, from, b.spans[label]);
 }
 
+/** GET PATH on the daemon's socket by curl as its user: curl's own time_total in ms. */
+function curlMs(d: Daemon, path: string): Promise<number> {
+  const ids = d.user.viaRunuser ? { uid: d.user.uid, gid: d.user.gid } : {};
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'curl',
+      ['-sf', '-o', '/dev/null', '-w', '%{time_total}', '--unix-socket', d.socket, `http://d${path}`],
+      { cwd: '/', env: d.cliEnv, stdio: ['ignore', 'pipe', 'inherit'], ...ids },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(Number(out) * 1000) : reject(new Error(`curl ${path} exited ${code}`)),
+    );
+  });
+}
+
 async function pool(n: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async () => {
@@ -126,6 +149,20 @@ try {
         await measured(b, label, async () => (await cliOk(b.daemon, args)).ms);
     }
   }
+  const PS = 100;
+  const psCases: Array<[string, (b: Build) => Promise<number>]> = [
+    [`ps -a (${PS} containers)`, async (b) => (await cliOk(b.daemon, ['ps', '-a'])).ms],
+    [`GET /containers/json?all=1 (${PS}, curl)`, (b) => curlMs(b.daemon, '/v1.50/containers/json?all=1')],
+  ];
+  if (!only || only.includes('ps')) {
+    for (const b of builds)
+      await pool(PS, 4, (i) => cliOk(b.daemon, ['create', '--name', `ps-${i}`, 'busybox', 'true']));
+    for (let i = 0; i < RUNS; i++)
+      for (const [label, fn] of psCases)
+        for (const b of i % 2 ? [...builds].reverse() : builds) await measured(b, label, () => fn(b));
+    for (const b of builds)
+      await cli(b.daemon, ['rm', '-f', ...Array.from({ length: PS }, (_, i) => `ps-${i}`)]);
+  }
   for (let r = 0; r < (only && !only.includes('-d') ? 0 : ROUNDS); r++) {
     for (const b of r % 2 ? [...builds].reverse() : builds) {
       await measured(b, 'run -d ×20 /4 (wall)', () =>
@@ -140,7 +177,7 @@ try {
   }
   const load1 = loadavg()[0] ?? 0;
   console.log(`load average (1 min) before ${load0.toFixed(2)}, after ${load1.toFixed(2)}; runs ${RUNS}`);
-  for (const [label] of [...cases, ['run -d ×20 /4 (wall)']]) {
+  for (const [label] of [...cases, ...psCases, ['run -d ×20 /4 (wall)']]) {
     const row = builds.map((b) => `${b.name} ${round(median(b.times[label as string] ?? []))}`).join('  ');
     console.log(`\n## ${label}: median ms  ${row}`);
     const keys = new Set(builds.flatMap((b) => Object.keys(b.spans[label as string] ?? {})));

@@ -2,16 +2,18 @@ import { runInNetns } from './netns.js';
 
 /**
  * iproute2 inside the network namespace of `pid`. Commands are `ip` argument lists without
- * the leading `ip`; several are sent in one `ip -batch -` run (one process for all).
+ * the leading `ip`; several are sent in one `ip -batch -` run (one process for all). `inet6`
+ * runs them all as `ip -6` (a batch line cannot carry the option).
  */
 export async function ipBatch(
   pid: number,
   commands: readonly (readonly string[])[],
-  options: { force?: boolean } = {},
+  options: { force?: boolean; inet6?: boolean } = {},
 ): Promise<void> {
   if (commands.length === 0) return;
   const input = `${commands.map((c) => c.map(quoteBatchWord).join(' ')).join('\n')}\n`;
-  await runInNetns(pid, 'ip', [...(options.force ? ['-force'] : []), '-batch', '-'], { input });
+  const flags = [...(options.force ? ['-force'] : []), ...(options.inet6 ? ['-6'] : [])];
+  await runInNetns(pid, 'ip', [...flags, '-batch', '-'], { input });
 }
 
 /** One `ip` command inside the network namespace of `pid`; returns stdout. */

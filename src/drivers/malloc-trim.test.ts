@@ -13,6 +13,7 @@ test('one gc and trim once the process is quiet, after the last touch', (t) => {
     1000,
     () => calls.push('trim'),
     () => calls.push('gc'),
+    () => 0,
   );
   trimmer.touch();
   t.mock.timers.tick(900);
@@ -30,6 +31,26 @@ test('one gc and trim once the process is quiet, after the last touch', (t) => {
   trimmer.stop();
   t.mock.timers.tick(2000);
   assert.equal(calls.length, 4);
+});
+
+test('a busy event loop postpones the trim until a quiet period', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const calls: string[] = [];
+  let share = 0.5;
+  const trimmer = new IdleTrimmer(
+    1000,
+    () => calls.push('trim'),
+    () => calls.push('gc'),
+    () => share,
+  );
+  trimmer.touch();
+  t.mock.timers.tick(1000);
+  t.mock.timers.tick(1000);
+  assert.deepEqual(calls, []);
+  share = 0.01;
+  t.mock.timers.tick(1000);
+  assert.deepEqual(calls, ['gc', 'trim']);
+  trimmer.stop();
 });
 
 test('the idle collection compacts only when the old generation has room to give back', () => {

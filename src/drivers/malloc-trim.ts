@@ -79,12 +79,31 @@ export function idleGc(
 }
 
 /**
+ * The share of wall time the event loop was busy since the previous call (0..1), from
+ * performance.eventLoopUtilization.
+ */
+export function loopBusyMeter(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const share = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    return share;
+  };
+}
+
+/** Above this share of busy event loop over the quiet period, the process is not quiet. */
+const BUSY_SHARE = 0.05;
+
+/**
  * Returns memory to the system once the process has been quiet for `delayMs` after the last
  * `touch()`: a full garbage collection when `gc` is exposed (`--expose-gc`), so that freed
  * Buffers and objects go back to malloc, compacting when the old generation is mostly empty
  * room (idleGc), then malloc_trim(0). A burst of work (start-up, a pull) leaves tens of MiB in
- * malloc's arenas and V8's pages otherwise. The timer does not keep the process alive; one trim
- * costs a few ms (tens when it compacts), once per quiet period.
+ * malloc's arenas and V8's pages otherwise. Quiet means no touch and an event
+ * loop busy less than 5 % of that time: a long request still working (a pull slower than
+ * `delayMs`) postpones the trim rather than paying a full collection in its middle. The
+ * timer does not keep the process alive; one trim costs a few ms, once per quiet period.
  */
 export class IdleTrimmer {
   private timer: NodeJS.Timeout | undefined;
@@ -93,12 +112,22 @@ export class IdleTrimmer {
     private readonly delayMs = 2000,
     private readonly trim: () => unknown = mallocTrim,
     private readonly gc: (() => void) | undefined = idleGc(),
+    private readonly busy: () => number = loopBusyMeter(),
   ) {}
 
   touch(): void {
+    this.busy();
+    this.arm();
+  }
+
+  private arm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      if (this.busy() > BUSY_SHARE) {
+        this.arm();
+        return;
+      }
       this.gc?.();
       this.trim();
     }, this.delayMs);

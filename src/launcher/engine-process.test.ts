@@ -25,11 +25,11 @@ const config: EngineConfig = {
 };
 
 test('the engine runs node on dist/cli/engine.js, or on the source through tsx', () => {
-  assert.deepEqual(engineCommand('/app/dist/cli/engine.js', '/usr/bin/node'), {
+  assert.deepEqual(engineCommand('/app/dist/cli/engine.js', '/usr/bin/node', ''), {
     program: '/usr/bin/node',
     args: ['--max-semi-space-size=1', '--expose-gc', '--interrupt-budget=1048576', '/app/dist/cli/engine.js'],
   });
-  assert.deepEqual(engineCommand('/app/src/cli/engine.ts', '/usr/bin/node').args, [
+  assert.deepEqual(engineCommand('/app/src/cli/engine.ts', '/usr/bin/node', '').args, [
     '--max-semi-space-size=1',
     '--expose-gc',
     '--interrupt-budget=1048576',
@@ -37,6 +37,10 @@ test('the engine runs node on dist/cli/engine.js, or on the source through tsx',
     '--import',
     'tsx',
     '/app/src/cli/engine.ts',
+  ]);
+  assert.deepEqual(engineCommand('/app/dist/cli/engine.js', '/usr/bin/node', '/tmp/prof').args.slice(3, 5), [
+    '--cpu-prof',
+    '--cpu-prof-dir=/tmp/prof',
   ]);
 });
 

@@ -31,11 +31,22 @@ export const ENGINE_NODE_FLAGS: readonly string[] = [
  * How the engine is run: Node itself (process.execPath) on `<dist>/cli/engine.bundle.mjs`
  * (or engine.js), or on the TypeScript source through tsx when the launcher runs from source.
  */
-export function engineCommand(entry: string, nodePath = process.execPath): EngineCommand {
+export function engineCommand(
+  entry: string,
+  nodePath = process.execPath,
+  profileDir = process.env.ROOTLESSD_ENGINE_CPU_PROF,
+): EngineCommand {
   const viaTsx = entry.endsWith('.ts');
+  // A developer's aid: V8 CPU profiles of the engine written to this folder when it exits.
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   return {
     program: nodePath,
-    args: [...ENGINE_NODE_FLAGS, ...(viaTsx ? ['--enable-source-maps', '--import', 'tsx'] : []), entry],
+    args: [
+      ...ENGINE_NODE_FLAGS,
+      ...profile,
+      ...(viaTsx ? ['--enable-source-maps', '--import', 'tsx'] : []),
+      entry,
+    ],
   };
 }
 

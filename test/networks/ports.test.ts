@@ -17,14 +17,16 @@ import {
 
 /**
  * Published ports keep the client's address. The client lives in a network namespace made
- * here (as root): a veth pair HOST_IP ↔ CLIENT_IP, so that it reaches the host's HOST_IP:PORT
- * from an address that is not the host's loopback.
+ * here (as root): a veth pair HOST_IP ↔ CLIENT_IP (and HOST_IP6 ↔ CLIENT_IP6), so that it
+ * reaches the host's HOST_IP:PORT from an address that is not the host's loopback.
  */
 const TAG = `rltp${process.pid % 10000}`;
 const NETNS = `${TAG}-ns`;
 const NET = 200 + (process.pid % 50);
 const HOST_IP = `10.${NET}.0.1`;
 const CLIENT_IP = `10.${NET}.0.2`;
+const HOST_IP6 = `fd00:72:${NET}::1`;
+const CLIENT_IP6 = `fd00:72:${NET}::2`;
 
 async function removeNetns(): Promise<void> {
   await runCommand('ip', ['link', 'del', `${TAG}a`]);
@@ -37,9 +39,11 @@ async function addNetns(): Promise<void> {
   await runChecked('ip', ['link', 'add', `${TAG}a`, 'type', 'veth', 'peer', 'name', `${TAG}b`]);
   await runChecked('ip', ['link', 'set', `${TAG}b`, 'netns', NETNS]);
   await runChecked('ip', ['addr', 'add', `${HOST_IP}/30`, 'dev', `${TAG}a`]);
+  await runChecked('ip', ['addr', 'add', `${HOST_IP6}/64`, 'dev', `${TAG}a`, 'nodad']);
   await runChecked('ip', ['link', 'set', `${TAG}a`, 'up']);
   for (const args of [
     ['addr', 'add', `${CLIENT_IP}/30`, 'dev', `${TAG}b`],
+    ['addr', 'add', `${CLIENT_IP6}/64`, 'dev', `${TAG}b`, 'nodad'],
     ['link', 'set', `${TAG}b`, 'up'],
     ['link', 'set', 'lo', 'up'],
   ])
@@ -55,10 +59,10 @@ function inClient(program: string, args: readonly string[], input?: string) {
 }
 
 /** `peer=ADDRESS` from the container's CGI script, asked from inside the client namespace. */
-async function peerFromClient(port: number): Promise<string> {
+async function peerFromClient(port: number, host = HOST_IP): Promise<string> {
   let last = '';
   for (let i = 0; i < 50; i++) {
-    const r = await inClient('curl', ['-s', '--max-time', '3', `http://${HOST_IP}:${port}/cgi-bin/peer`]);
+    const r = await inClient('curl', ['-s', '--max-time', '3', `http://${host}:${port}/cgi-bin/peer`]);
     last = r.stdout + r.stderr;
     // busybox httpd listens on IPv6: an IPv4 peer shows as [::ffff:A.B.C.D].
     const m = /peer=\[?(?:::ffff:)?([^\]\s]+)/.exec(r.stdout);
@@ -128,6 +132,36 @@ describe('published ports keep the client address', () => {
       `http://${HOST_IP}:${port}/big`,
     ]);
     assert.equal(big.stdout, '200 3000000');
+  });
+
+  test('TCP over IPv6: a client is seen as itself by a container with an IPv6 address', async (t) => {
+    t.after(async () => {
+      await docker(daemon, ['rm', '-f', 'peer6']);
+      await docker(daemon, ['network', 'rm', 'pub6']);
+    });
+    await dockerOk(daemon, ['network', 'create', '--ipv6', '--subnet', `fd00:73:${NET}::/64`, 'pub6']);
+    const port = await freePort();
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'peer6',
+      '--network',
+      'pub6',
+      '-p',
+      `${port}:80`,
+      image,
+      'sh',
+      '-c',
+      CGI_SERVER,
+    ]);
+    // The relay dials the container's IPv6 address from the client's (not the gateway's).
+    assert.equal(await peerFromClient(port, `[${HOST_IP6}]`), CLIENT_IP6);
+    // An IPv4 client of the same container keeps its address too.
+    assert.equal(await peerFromClient(port), CLIENT_IP);
+    // Loopback cannot be kept: ::1 comes from the network's IPv4 gateway, as before.
+    const local = await runChecked('curl', ['-s', '--max-time', '5', `http://[::1]:${port}/cgi-bin/peer`]);
+    assert.match(local, /peer=\[?(::ffff:)?172\.\d+\.0\.1\b/);
   });
 
   test('many connections at once each get their whole reply; a failed dial closes the client', async (t) => {
@@ -259,6 +293,44 @@ describe('published ports keep the client address', () => {
       out = r.stdout;
     }
     assert.match(out, new RegExp(`pong-${CLIENT_IP.replace(/\./g, '\\.')}\\b`));
+  });
+
+  test('UDP over IPv6: a container with an IPv6 address sees the client address', async (t) => {
+    t.after(async () => {
+      await docker(daemon, ['rm', '-f', 'udpeer6']);
+      await docker(daemon, ['network', 'rm', 'pub6u']);
+    });
+    await dockerOk(daemon, ['network', 'create', '--ipv6', '--subnet', `fd00:74:${NET}::/64`, 'pub6u']);
+    const probe = createSocket('udp6');
+    await new Promise<void>((r) => probe.bind(0, '::', () => r()));
+    const port = probe.address().port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'udpeer6',
+      '--network',
+      'pub6u',
+      '-p',
+      `${port}:9999/udp`,
+      '-v',
+      '/:/host:ro',
+      image,
+      'chroot',
+      '/host',
+      'socat',
+      'UDP6-RECVFROM:9999,fork',
+      'SYSTEM:read l; echo pong-$SOCAT_PEERADDR',
+    ]);
+    let out = '';
+    for (let i = 0; i < 30 && !out.includes('pong-'); i++) {
+      const r = await inClient('socat', ['-T', '1', '-', `UDP6:[${HOST_IP6}]:${port}`], 'ping\n');
+      out = r.stdout;
+    }
+    // socat writes the address in full (fd00:0072:…): compared in the URL's compressed form.
+    const seen = /pong-\[?([^\]\s]+)/.exec(out)?.[1] ?? out;
+    assert.equal(seen.includes(':') ? new URL(`http://[${seen}]/`).hostname : seen, `[${CLIENT_IP6}]`);
   });
 
   test('ports come back after the engine is killed, and are freed when the container stops', async (t) => {

@@ -33,6 +33,8 @@ export class AutoRemover {
         await span(log, 'net-forget', t, async () => o.networking?.forget(c.id));
         // As Docker: --rm also removes the container's anonymous volumes (named ones stay).
         await span(log, 'volumes-detach', t, async () => o.volumes?.detach(c.id, true));
+        // A state write still under way would bring the folder back.
+        await c.writesSettled();
         await span(log, 'rm-dirs', t, () => rm(c.paths.dir, { recursive: true, force: true }));
         this.ctx.publish(c, 'destroy');
         c.notifyRemoved();

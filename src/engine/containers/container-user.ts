@@ -50,8 +50,10 @@ export async function resolveUser(
   groupAdd: readonly string[] = [],
 ): Promise<ResolvedUser> {
   const [userPart = '', groupPart] = spec.split(':', 2);
-  const passwd = await readEntries(join(rootfs, 'etc/passwd'), 'passwd');
-  const groups = await readEntries(join(rootfs, 'etc/group'), 'group');
+  const [passwd, groups] = await Promise.all([
+    readEntries(join(rootfs, 'etc/passwd'), 'passwd'),
+    readEntries(join(rootfs, 'etc/group'), 'group'),
+  ]);
   let uid = 0;
   let gid = 0;
   let home = '/';

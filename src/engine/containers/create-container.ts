@@ -49,8 +49,7 @@ export async function createContainer(
     );
     const snapshotter = await o.snapshotter();
     await span(log, 'snapshot-prepare', t, () => snapshotter.prepare(snapshotKey(id), image.chainId));
-    await span(log, 'save-record', t, () => c.saveRecord());
-    await span(log, 'save-state', t, () => c.saveState());
+    await span(log, 'save-record', t, () => Promise.all([c.saveRecord(), c.saveState()]));
     registry.add(c);
     ctx.publish(c, 'create');
     return { Id: id, Warnings: warnings };

@@ -32,18 +32,21 @@ export async function launchExec(
   const folders = runtimeFolders(layout);
   const rt = runtimeOf(layout, c.id);
   const exitDir = join(e.dir, 'exit');
-  await mkdir(exitDir, { recursive: true });
-  await mkdir(folders.socketDir, { recursive: true });
   const [h, w] = e.config.ConsoleSize ?? [0, 0];
-  const processSpec = await execProcessSpec(c.paths.spec, c.paths.rootfs, {
-    cmd: e.config.Cmd,
-    env: e.config.Env,
-    workingDir: e.config.WorkingDir,
-    user: e.config.User,
-    tty: e.config.Tty,
-    privileged: e.config.Privileged,
-    ...(h && w ? { consoleSize: { height: h, width: w } } : {}),
-  });
+  // Side by side: each is a round trip to libuv's thread pool.
+  const [processSpec] = await Promise.all([
+    execProcessSpec(c.paths.spec, c.paths.rootfs, {
+      cmd: e.config.Cmd,
+      env: e.config.Env,
+      workingDir: e.config.WorkingDir,
+      user: e.config.User,
+      tty: e.config.Tty,
+      privileged: e.config.Privileged,
+      ...(h && w ? { consoleSize: { height: h, width: w } } : {}),
+    }),
+    mkdir(exitDir, { recursive: true }),
+    mkdir(folders.socketDir, { recursive: true }),
+  ]);
   const specPath = join(e.dir, 'process.json');
   await writeFile(specPath, JSON.stringify(processSpec));
   return span(log, 'conmon-exec', { exec: e.id.slice(0, 12) }, () =>

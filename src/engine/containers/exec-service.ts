@@ -89,18 +89,22 @@ export class ExecService implements ExecBackend {
       this.execs.set(e.id, e);
       if (!e.started || e.exitCode !== null) continue;
       e.running = true;
-      await this.store.adopt(e, (code) => void this.ended(e, code ?? -1));
+      await this.store.adopt(e, (code) => this.ended(e, code ?? -1));
     }
     log.info({ execs: this.execs.size }, 'exec records loaded');
   }
 
-  /** An exec ended: its exit code kept (on disk too), conmon's folder removed. */
-  private async ended(e: ExecRecord, code: number): Promise<void> {
+  /**
+   * An exec ended: its exit code is known at once (inspect, the end of the client's stream);
+   * the record is written and conmon's folder removed after that, off the client's path. Until
+   * the record with the code has landed, conmon's exit file in that folder holds the code,
+   * which a restarted engine reads (ExecStore.adopt); the folder goes only after the write.
+   */
+  private ended(e: ExecRecord, code: number): void {
     if (!e.running && e.exitCode !== null) return;
     e.exitCode = code;
     e.running = false;
     e.endedAt = Date.now();
-    await this.save(e);
     try {
       this.publish(this.o.containers.get(e.containerId), 'exec_die', {
         execID: e.id,
@@ -109,7 +113,7 @@ export class ExecService implements ExecBackend {
     } catch {
       // The container is gone.
     }
-    await rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
+    void this.save(e).then(() => rm(e.dir, { recursive: true, force: true }).catch(() => undefined));
   }
 
   close(): void {
@@ -224,7 +228,7 @@ export class ExecService implements ExecBackend {
       async ({ exited }) => {
         const code = await span(log, 'exec-exit', t, () => exited);
         await span(log, 'output-closed', t, () => client.outputClosed());
-        await this.ended(e, code ?? (await readExecExit(e)) ?? -1);
+        this.ended(e, code ?? (await readExecExit(e)) ?? -1);
       },
     );
     done.catch((err: unknown) => {
@@ -274,7 +278,8 @@ export class ExecService implements ExecBackend {
     const started = await launchExec(this.o.layout, c, e, attach, connectAttach);
     e.pid = started.pid;
     e.running = true;
-    await this.save(e);
+    // Not awaited (a short exec ends first): the writes of a record land in order (ExecStore).
+    void this.save(e);
     this.publish(c, `exec_start: ${e.config.Cmd.join(' ')}`, { execID: e.id });
     return { exited: started.exited };
   }

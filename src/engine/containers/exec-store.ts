@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ExecCreateConfig } from '../../api/backends.js';
 import { moduleLogger } from '../../log/index.js';
-import { readJsonRecord, writeJsonAtomic } from '../../state/atomic-file.js';
+import { readJsonRecord } from '../../state/atomic-file.js';
+import { OrderedWriter } from '../../state/ordered-writer.js';
 import { lazySchema } from '../../types/lazy-schema.js';
 
 const log = moduleLogger('containers.exec');
@@ -85,14 +86,27 @@ export class ExecStore {
     return join(this.folder, `${id}.json`);
   }
 
+  /** One writer per exec: its writes land in order, so one need not be awaited. */
+  private readonly writers = new Map<string, OrderedWriter>();
+
+  /** Writes the record as it is now, after its earlier writes (in the runtime folder, no fsync). */
   async save(e: ExecRecord): Promise<void> {
-    await writeJsonAtomic(this.file(e.id), e, { durable: false }).catch((err: unknown) =>
-      log.warn({ err, exec: e.id }, 'exec record write failed'),
-    );
+    let w = this.writers.get(e.id);
+    if (!w) {
+      w = new OrderedWriter(this.file(e.id), { durable: false });
+      this.writers.set(e.id, w);
+    }
+    await w
+      .write(`${JSON.stringify(e, null, 2)}\n`)
+      .catch((err: unknown) => log.warn({ err, exec: e.id }, 'exec record write failed'));
   }
 
   async remove(e: ExecRecord): Promise<void> {
     this.unwatch(e.id);
+    const w = this.writers.get(e.id);
+    this.writers.delete(e.id);
+    // A write still under way would bring the record back.
+    await w?.settled();
     await rm(this.file(e.id), { force: true });
     await rm(e.dir, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import { writeJsonAtomic } from '../../state/atomic-file.js';
+import { OrderedWriter } from '../../state/ordered-writer.js';
 import type { ContainerPaths } from './paths.js';
 import type { ContainerRecord, ContainerState } from './record.js';
 
@@ -20,12 +20,21 @@ export class LiveContainer {
   readonly beforeStart = new Set<BeforeStart>();
   private lock: Promise<unknown> = Promise.resolve();
   removed = false;
+  /**
+   * state.json and config.json, written in order and without fsync: a write need not be
+   * awaited where a crash can be repaired from elsewhere (container-exit.ts says from what).
+   */
+  private readonly stateFile: OrderedWriter;
+  private readonly recordFile: OrderedWriter;
 
   constructor(
     public record: ContainerRecord,
     public state: ContainerState,
     readonly paths: ContainerPaths,
-  ) {}
+  ) {
+    this.stateFile = new OrderedWriter(paths.state, { durable: false });
+    this.recordFile = new OrderedWriter(paths.config, { durable: false });
+  }
 
   get id(): string {
     return this.record.id;
@@ -44,12 +53,20 @@ export class LiveContainer {
     return next;
   }
 
-  async saveState(): Promise<void> {
-    await writeJsonAtomic(this.paths.state, this.state, { durable: false });
+  /** Writes the state as it is now (after any earlier write of it); not once removed. */
+  saveState(): Promise<void> {
+    if (this.removed) return Promise.resolve();
+    return this.stateFile.write(`${JSON.stringify(this.state, null, 2)}\n`);
   }
 
-  async saveRecord(): Promise<void> {
-    await writeJsonAtomic(this.paths.config, this.record, { durable: false });
+  saveRecord(): Promise<void> {
+    if (this.removed) return Promise.resolve();
+    return this.recordFile.write(`${JSON.stringify(this.record, null, 2)}\n`);
+  }
+
+  /** Resolves when the writes asked for so far have ended: before the container's folder goes. */
+  async writesSettled(): Promise<void> {
+    await Promise.all([this.stateFile.settled(), this.recordFile.settled()]);
   }
 
   nextExit(): Promise<ExitInfo> {

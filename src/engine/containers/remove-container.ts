@@ -49,6 +49,8 @@ export async function removeContainer(
     );
     await span(log, 'net-forget', t, async () => o.networking?.forget(c.id));
     await span(log, 'volumes-detach', t, async () => o.volumes?.detach(c.id, Boolean(options.volumes)));
+    // A state write still under way would bring the folder back.
+    await c.writesSettled();
     await span(log, 'rm-dirs', t, () => rm(c.paths.dir, { recursive: true, force: true }));
     await rm(c.paths.bundle, { recursive: true, force: true });
     await rm(`${runtimeFolders(o.layout).exitDir}/${c.id}`, { force: true });

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { type ConmonCreated, startConmon } from '../../drivers/conmon.js';
 import { CRUN } from '../../drivers/crun.js';
@@ -159,11 +159,14 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       const dir = join(c.paths.rootfs, normalize(`/${config.WorkingDir}`));
       await mkdir(dir, { recursive: true }).catch(() => undefined);
     }
-    for (const f of ['etc/hosts', 'etc/hostname', 'etc/resolv.conf']) {
-      const p = join(c.paths.rootfs, f);
-      await mkdir(join(c.paths.rootfs, 'etc'), { recursive: true }).catch(() => undefined);
-      await readFile(p).catch(() => writeFile(p, '').catch(() => undefined));
-    }
+    // Mount points of the three files, side by side; nothing is written through a symlink.
+    await mkdir(join(c.paths.rootfs, 'etc'), { recursive: true }).catch(() => undefined);
+    await Promise.all(
+      ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'].map((f) => {
+        const p = join(c.paths.rootfs, f);
+        return lstat(p).catch(() => writeFile(p, '', { flag: 'wx' }).catch(() => undefined));
+      }),
+    );
     const peerConfig = peer ? configOf(peer.record) : undefined;
     const spec = buildSpec({
       // The joined namespace's host name, as Docker does.

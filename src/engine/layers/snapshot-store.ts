@@ -26,6 +26,13 @@ const CHAIN_ID = /^sha256:([0-9a-f]{64})$/;
  * with a meta.json is always complete; the start-up sweep removes `.tmp-*` leftovers.
  */
 export class SnapshotStore {
+  /**
+   * Every snapshot by key: read from disk once, then kept up to date by this store, the only
+   * writer of its folder while the engine runs (no meta.json read and validated again for
+   * each create, mount and removal, nor every one of them for each removal).
+   */
+  private index: Promise<Map<string, SnapshotInfo>> | undefined;
+
   constructor(readonly root: string) {}
 
   dirOf(key: string): string {
@@ -39,16 +46,42 @@ export class SnapshotStore {
     return join(this.dirOf(key), 'diff');
   }
 
+  private entries(): Promise<Map<string, SnapshotInfo>> {
+    this.index ??= this.scan().catch((err: unknown) => {
+      this.index = undefined;
+      throw err;
+    });
+    return this.index;
+  }
+
+  /** The snapshots on disk: each folder's meta.json, when it names that folder's key. */
+  private async scan(): Promise<Map<string, SnapshotInfo>> {
+    const out = new Map<string, SnapshotInfo>();
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
+      throw err;
+    }
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      const meta = await readJsonRecord(join(this.root, name, 'meta.json'), MetaSchema);
+      if (!meta || this.dirOf(meta.key) !== join(this.root, name)) continue;
+      out.set(meta.key, {
+        key: meta.key,
+        parent: meta.parent,
+        kind: meta.kind,
+        created: meta.created,
+        labels: meta.labels,
+      });
+    }
+    return out;
+  }
+
   async tryInfo(key: string): Promise<SnapshotInfo | undefined> {
-    const meta = await readJsonRecord(join(this.dirOf(key), 'meta.json'), MetaSchema);
-    if (!meta || meta.key !== key) return undefined;
-    return {
-      key: meta.key,
-      parent: meta.parent,
-      kind: meta.kind,
-      created: meta.created,
-      labels: meta.labels,
-    };
+    const info = (await this.entries()).get(key);
+    return info ? copyInfo(info) : undefined;
   }
 
   async info(key: string): Promise<SnapshotInfo> {
@@ -98,6 +131,7 @@ export class SnapshotStore {
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
+    (await this.entries()).set(key, copyInfo(info));
     return info;
   }
 
@@ -122,6 +156,9 @@ export class SnapshotStore {
       await writeJsonAtomic(join(from, 'meta.json'), active);
       throw err;
     }
+    const entries = await this.entries();
+    entries.delete(key);
+    entries.set(name, copyInfo(info));
     return info;
   }
 
@@ -137,30 +174,23 @@ export class SnapshotStore {
 
   async remove(key: string): Promise<void> {
     await this.info(key);
-    for (const info of await this.all()) {
+    const entries = await this.entries();
+    for (const info of entries.values()) {
       if (info.parent === key) throw new Conflict(`snapshot ${key} is the parent of ${info.key}`);
     }
     const dir = this.dirOf(key);
     // Rename first so that a crash mid-removal leaves a `.tmp-*` folder the sweep removes.
     const doomed = join(this.root, `.tmp-rm-${randomBytes(8).toString('hex')}`);
     await rename(dir, doomed);
+    entries.delete(key);
     await rm(doomed, { recursive: true, force: true });
   }
 
   async all(): Promise<SnapshotInfo[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.root);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const out: SnapshotInfo[] = [];
-    for (const name of names) {
-      if (name.startsWith('.')) continue;
-      const meta = await readJsonRecord(join(this.root, name, 'meta.json'), MetaSchema);
-      if (meta) out.push({ ...meta, parent: meta.parent });
-    }
-    return out;
+    return [...(await this.entries()).values()].map(copyInfo);
   }
+}
+
+function copyInfo(info: SnapshotInfo): SnapshotInfo {
+  return { ...info, labels: { ...info.labels } };
 }

@@ -68,24 +68,36 @@ export class HolderNet {
    * connection the relay made from a foreign address carry ct mark RELAY_MARK (nft, see
    * nft-ruleset.ts), get it as packet mark, and are routed to the local stack by table
    * RELAY_MARK instead of out of the uplink; tcp_fwmark_accept marks accepted sockets alike.
+   * The same routing for IPv6 (ip -6 rule and table), for IPv6 clients of published ports.
    */
   async init(): Promise<void> {
     await setNetSysctl(this.holderPid, 'net.ipv4.ip_forward', '1');
     await ipBatch(this.holderPid, [['link', 'set', 'lo', 'up']]);
-    try {
+    const v4 = async () => {
       await setNetSysctl(this.holderPid, 'net.ipv4.tcp_fwmark_accept', '1');
-      const mark = String(RELAY_MARK);
-      const rules = await ip(this.holderPid, ['rule', 'show']);
-      const cmds = [['route', 'replace', 'local', '0.0.0.0/0', 'dev', 'lo', 'table', mark]];
-      if (!rules.includes(`fwmark 0x${RELAY_MARK.toString(16)} lookup ${mark}`))
-        cmds.push(['rule', 'add', 'fwmark', mark, 'lookup', mark]);
-      await ipBatch(this.holderPid, cmds);
-    } catch (err) {
-      log.warn({ err }, 'published ports will not keep client addresses: relay routing failed');
-    }
+      await this.relayRouting(false);
+    };
+    await Promise.all([
+      v4().catch((err: unknown) =>
+        log.warn({ err }, 'published ports will not keep client addresses: relay routing failed'),
+      ),
+      this.relayRouting(true).catch((err: unknown) =>
+        log.warn({ err }, 'published ports will not keep IPv6 client addresses: relay routing failed'),
+      ),
+    ]);
     await this.initIpv6().catch((err: unknown) =>
       log.warn({ err }, 'IPv6 forwarding not enabled: IPv6 networks will not route'),
     );
+  }
+
+  /** Table RELAY_MARK routes everything to the local stack; marked packets look it up. */
+  private async relayRouting(inet6: boolean): Promise<void> {
+    const mark = String(RELAY_MARK);
+    const rules = await ip(this.holderPid, [...(inet6 ? ['-6'] : []), 'rule', 'show']);
+    const cmds = [['route', 'replace', 'local', inet6 ? '::/0' : '0.0.0.0/0', 'dev', 'lo', 'table', mark]];
+    if (!rules.includes(`fwmark 0x${RELAY_MARK.toString(16)} lookup ${mark}`))
+      cmds.push(['rule', 'add', 'fwmark', mark, 'lookup', mark]);
+    await ipBatch(this.holderPid, cmds, { inet6 });
   }
 
   /**

@@ -14,10 +14,12 @@ test('masquerades non-internal networks and isolates bridges', () => {
   assert.ok(r.indexOf('iifname "docker0" oifname "docker0" accept') < r.indexOf('iifname "br-1" drop'));
 });
 
-test('marks the port relay connections from client addresses and restores the mark', () => {
-  const r = renderRuleset([]);
-  assert.match(r, /type route hook output .*\n.*fib saddr type != local ct mark set 100/);
-  assert.match(r, /hook prerouting .*\n\s+ct mark 100 meta mark set ct mark/);
+test('marks the port relay connections from client addresses and restores the mark (v4 and v6)', () => {
+  for (const r of [renderRuleset([]), renderRuleset6([])]) {
+    assert.match(r, /type route hook output .*\n.*fib saddr type != local ct mark set 100/);
+    assert.match(r, /hook prerouting .*\n\s+ct mark 100 meta mark set ct mark/);
+    assert.match(r, /\n\}\n$/);
+  }
 });
 
 test('the ip6 table masquerades IPv6 networks and isolates bridges over IPv6 too', () => {

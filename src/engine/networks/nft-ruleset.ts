@@ -46,6 +46,23 @@ function tableWithForward(
 }
 
 /**
+ * The end of a table: the port relay's connections from client addresses get ct mark RELAY_MARK
+ * (route hook, so they are rerouted by mark), which their replies get as packet mark.
+ */
+const relayChains = [
+  '  chain relay-mark {',
+  '    type route hook output priority mangle; policy accept;',
+  `    meta l4proto { tcp, udp } fib saddr type != local ct mark set ${RELAY_MARK}`,
+  '  }',
+  '  chain relay-restore {',
+  '    type filter hook prerouting priority mangle; policy accept;',
+  `    ct mark ${RELAY_MARK} meta mark set ct mark`,
+  '  }',
+  '}',
+  '',
+];
+
+/**
  * The whole nft table for the container network, replaced atomically on every change:
  * masquerade out of the uplink for non-internal networks, traffic between different bridges
  * dropped (isolation), internal bridges reach nothing but themselves.
@@ -55,19 +72,7 @@ export function renderRuleset(bridges: readonly BridgeRuleInput[], uplink = 'tap
   for (const b of bridges) {
     if (!b.internal) lines.push(`    ip saddr ${b.subnet} oifname ${q(uplink)} masquerade`);
   }
-  lines.push(
-    '  }',
-    '  chain relay-mark {',
-    '    type route hook output priority mangle; policy accept;',
-    `    meta l4proto { tcp, udp } fib saddr type != local ct mark set ${RELAY_MARK}`,
-    '  }',
-    '  chain relay-restore {',
-    '    type filter hook prerouting priority mangle; policy accept;',
-    `    ct mark ${RELAY_MARK} meta mark set ct mark`,
-    '  }',
-    '}',
-    '',
-  );
+  lines.push('  }', ...relayChains);
   return lines.join('\n');
 }
 
@@ -75,13 +80,13 @@ export function renderRuleset(bridges: readonly BridgeRuleInput[], uplink = 'tap
  * The IPv6 twin of the table (`table ip6`), for IPv6-enabled networks: the same isolation
  * between bridges and for internal ones (networks without IPv6 reach nothing but themselves
  * over IPv6), and masquerade of their IPv6 subnets out of the uplink (slirp4netns's fd00::/64,
- * see docs/networking.md).
+ * see docs/networking.md), and the relay's marks for IPv6 clients.
  */
 export function renderRuleset6(bridges: readonly BridgeRuleInput[], uplink = 'tap0'): string {
   const lines = tableWithForward('ip6', bridges, (b) => b.internal || !b.subnet6);
   for (const b of bridges) {
     if (!b.internal && b.subnet6) lines.push(`    ip6 saddr ${b.subnet6} oifname ${q(uplink)} masquerade`);
   }
-  lines.push('  }', '}', '');
+  lines.push('  }', ...relayChains);
   return lines.join('\n');
 }

@@ -10,6 +10,8 @@ export interface PublishMessage {
   /** The container's address and port inside the container network. */
   target: string;
   targetPort: number;
+  /** Its IPv6 address on that network, if it has one: IPv6 clients are relayed there. */
+  target6?: string;
 }
 
 export interface UnpublishMessage {
@@ -23,6 +25,19 @@ export interface AgentReply {
   op: 'published' | 'failed' | 'unpublished';
   key: string;
   error?: string;
+}
+
+/**
+ * The IPv6 address a relay may bind as the source of a dial to the container's IPv6 address:
+ * not loopback, link-local, unspecified, multicast or IPv4-mapped (the container could not
+ * answer those through the relay); else undefined.
+ */
+export function keepableSource6(address: string | undefined): string | undefined {
+  if (!address?.includes(':')) return undefined;
+  const a = address.toLowerCase();
+  if (a === '::1' || a === '::' || a.startsWith('::ffff:') || a.startsWith('ff')) return undefined;
+  if (/^fe[89ab][0-9a-f]:/.test(a)) return undefined;
+  return a;
 }
 
 /** The address a relay may bind as the connection's source: IPv4, not loopback; else undefined. */

@@ -118,6 +118,7 @@ export class PortPublisher {
         proto: 'tcp',
         target: target.ipv4,
         targetPort: s.containerPort,
+        ...(target.ipv6 ? { target6: target.ipv6 } : {}),
       } as const;
       await agent.publish(m, s.server).catch((err: unknown) => {
         s.server.close();
@@ -133,6 +134,7 @@ export class PortPublisher {
         proto: 'udp',
         target: target.ipv4,
         targetPort: u.containerPort,
+        ...(target.ipv6 ? { target6: target.ipv6 } : {}),
       } as const;
       await agent.publish(m, u.socket).catch((err: unknown) => {
         u.socket.close();

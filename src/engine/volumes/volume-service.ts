@@ -171,7 +171,8 @@ export class VolumeService {
     const resolved: ResolvedMount[] = [];
     for (const p of planned) resolved.push(await this.resolve(p));
     this.byContainer.set(id, resolved);
-    await writeJsonAtomic(join(dir, 'mounts.json'), resolved, { durable: false });
+    // No file for no mounts (most containers): restore() reads a missing one as none.
+    if (resolved.length > 0) await writeJsonAtomic(join(dir, 'mounts.json'), resolved, { durable: false });
   }
 
   private async resolve(p: PlannedMount): Promise<ResolvedMount> {

@@ -1,32 +1,13 @@
-import {
-  closeSync,
-  constants,
-  linkSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  rmSync,
-  symlinkSync,
-  writeSync,
-} from 'node:fs';
-import { join } from 'node:path';
+import { constants, linkSync, lstatSync, mkdirSync, openSync, rmSync, symlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
 import { mkfifo } from '../../../drivers/special-files.js';
 import { moduleLogger } from '../../../log/index.js';
 import type { WhiteoutFormat } from '../types.js';
-import {
-  applyMode,
-  applyOwner,
-  applyTimes,
-  applyXattrs,
-  entryMtime,
-  entryXattrs,
-  type Ownership,
-} from './entry-metadata.js';
+import { applyMode, applyOwner, applyTimes, applyXattrs, entryXattrs } from './entry-metadata.js';
 import { entryComponents, LayerEntryRefused } from './entry-path.js';
-import { type PaxRecords, PaxTap } from './pax-tap.js';
+import { type TarEntry, type TarEntryHandler, TarReader } from './tar-reader.js';
 
 const log = moduleLogger('layers.extract');
 
@@ -56,36 +37,19 @@ export interface ApplyResult {
  * anything this layer did not write are refused with LayerEntryRefused, before anything is
  * written for that entry. Runs inside the user namespace, so owners are kept by lchown.
  * The file system calls are synchronous (see entry-metadata.ts): decompression runs in the
- * thread pool meanwhile, and the event loop is free again between entries and chunks.
+ * thread pool meanwhile, and the event loop is free again between chunks. The tar is read
+ * by TarReader, which writes file data as it arrives (no stream or promise per entry).
  */
 export async function applyLayerTar(
   root: string,
   input: Readable,
   options: ApplyOptions,
 ): Promise<ApplyResult> {
-  const tap = new PaxTap();
-  const extract = tar.extract();
-  const piping = pipeline(input, tap, extract, { signal: options.signal });
-  // A cancelled pull rejects the pipeline while the loop below still waits on an entry:
-  // observe it at once so it is never an unhandled rejection; it is awaited below.
-  piping.catch(() => undefined);
-  const state = new ApplyState(root, options);
-  try {
-    for await (const entry of extract) {
-      const pax = tap.nextEntryPax();
-      // streamx Readables are async iterable at run time; their typings omit it.
-      await state.apply(entry.header, pax, entry as unknown as AsyncIterable<Uint8Array>);
-      entry.resume();
-    }
-    await piping;
-  } catch (err) {
-    extract.destroy();
-    input.destroy();
-    await piping.catch(() => undefined);
-    throw err;
-  }
+  const state = new ApplyState(resolve(root), options);
+  const reader = new TarReader(state);
+  await pipeline(input, reader, { signal: options.signal });
   state.finish();
-  return { diffId: tap.digest(), tarSize: tap.size, size: state.size };
+  return { diffId: reader.digest(), tarSize: reader.size, size: state.size };
 }
 
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -94,12 +58,7 @@ function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
 }
 
-function writeAll(fd: number, chunk: Uint8Array): void {
-  let offset = 0;
-  while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
-}
-
-class ApplyState {
+class ApplyState implements TarEntryHandler {
   size = 0;
   /**
    * Folders known to be real directories inside root (not links), relative paths. Whenever
@@ -111,94 +70,96 @@ class ApplyState {
   private readonly written = new Map<string, Set<string>>();
   /** Non-directory entries this layer wrote: the only valid hard link targets. */
   private readonly files = new Set<string>();
-  private readonly dirTimes: [string, Date][] = [];
+  private readonly dirTimes: [string, number][] = [];
+  /** The path of the file whose data is being written. */
+  private fileAbs = '';
 
   constructor(
     private readonly root: string,
     private readonly options: ApplyOptions,
   ) {}
 
-  async apply(
-    header: tar.Header,
-    pax: PaxRecords | undefined,
-    body: AsyncIterable<Uint8Array>,
-  ): Promise<void> {
-    const name = header.name;
+  /** The entry's header: a descriptor for a file's data, a promise to wait for, or nothing. */
+  begin(entry: TarEntry): number | Promise<void> | undefined {
+    const name = entry.name;
     const parts = entryComponents(name);
     if (parts.length === 0) {
-      if (header.type === 'directory') this.setMeta(name, this.root, header, pax, 'dir');
-      return;
+      if (entry.type === 'directory') this.setMeta(name, this.root, entry, 'dir');
+      return undefined;
     }
     const base = parts[parts.length - 1]!;
-    const parentRel = parts.slice(0, -1).join('/');
-    const parentAbs = this.ensureParent(name, parts.slice(0, -1));
+    const rel = parts.length === 1 ? base : parts.join('/');
+    const parentRel = parts.length === 1 ? '' : rel.slice(0, rel.length - base.length - 1);
+    const parentAbs = this.ensureParent(name, parts, parentRel);
 
     if (base === OPAQUE) {
       this.forgetBelow(parentRel);
-      await this.options.whiteouts.opaque(parentAbs, this.written.get(parentRel) ?? new Set());
-      return;
+      return this.options.whiteouts.opaque(parentAbs, this.written.get(parentRel) ?? new Set());
     }
     if (base.startsWith(WHITEOUT)) {
       const target = base.slice(WHITEOUT.length);
       if (!target || target === '.' || target === '..')
         throw new LayerEntryRefused(name, 'invalid whiteout name');
       this.forget(parentRel ? `${parentRel}/${target}` : target);
-      await this.options.whiteouts.whiteout(parentAbs, target);
-      return;
+      return this.options.whiteouts.whiteout(parentAbs, target);
     }
 
-    const rel = parts.join('/');
-    const abs = join(parentAbs, base);
-    if (header.type !== 'directory') this.forget(rel);
-    switch (header.type) {
+    const abs = `${parentAbs}/${base}`;
+    if (entry.type !== 'directory') this.forget(rel);
+    switch (entry.type) {
       case 'directory': {
         this.makeDir(rel, abs);
         this.safeDirs.add(rel);
-        this.setMeta(name, abs, header, pax, 'dir');
+        this.setMeta(name, abs, entry, 'dir');
         break;
       }
       case 'file':
       case 'contiguous-file': {
         const fd = this.create(rel, abs, () => openSync(abs, FILE_FLAGS, 0o600));
-        try {
-          for await (const chunk of body) writeAll(fd, chunk);
-          this.size += header.size ?? 0;
-          this.setMeta(name, abs, header, pax, 'file', fd);
-        } finally {
-          closeSync(fd);
-        }
-        break;
+        this.fileAbs = abs;
+        this.noteWritten(parentRel, base, rel, false);
+        return fd;
       }
       case 'symlink': {
-        this.create(rel, abs, () => symlinkSync(header.linkname ?? '', abs));
-        this.setMeta(name, abs, header, pax, 'link');
+        this.create(rel, abs, () => symlinkSync(entry.linkname ?? '', abs));
+        this.setMeta(name, abs, entry, 'link');
         break;
       }
       case 'link': {
-        const targetParts = entryComponents(header.linkname ?? '');
+        const targetParts = entryComponents(entry.linkname ?? '');
         const targetRel = targetParts.join('/');
         if (!this.files.has(targetRel)) {
           throw new LayerEntryRefused(
             name,
-            `its hard link target ${JSON.stringify(header.linkname)} is not in this layer`,
+            `its hard link target ${JSON.stringify(entry.linkname)} is not in this layer`,
           );
         }
-        const targetAbs = join(this.ensureParent(name, targetParts.slice(0, -1)), targetParts.at(-1)!);
+        const targetBase = targetParts[targetParts.length - 1]!;
+        const targetParentRel = targetParts.length === 1 ? '' : targetRel.slice(0, -targetBase.length - 1);
+        const targetAbs = `${this.ensureParent(name, targetParts, targetParentRel)}/${targetBase}`;
         this.create(rel, abs, () => linkSync(targetAbs, abs));
         break;
       }
       case 'fifo': {
         this.clearTarget(rel, abs, false);
-        await mkfifo([abs], this.options.signal);
-        this.setMeta(name, abs, header, pax, 'file');
-        break;
+        return mkfifo([abs], this.options.signal).then(() => {
+          this.setMeta(name, abs, entry, 'file');
+          this.noteWritten(parentRel, base, rel, false);
+        });
       }
       default:
         // Device nodes cannot be made in a user namespace (EPERM): skipped, as Docker does.
-        log.debug({ entry: name, type: header.type }, 'skipping a layer entry of a type not created here');
-        return;
+        log.debug({ entry: name, type: entry.type }, 'skipping a layer entry of a type not created here');
+        return undefined;
     }
-    this.noteWritten(parentRel, base, rel, header.type === 'directory');
+    this.noteWritten(parentRel, base, rel, entry.type === 'directory');
+    return undefined;
+  }
+
+  /** A file's data is written: its owner, mode, xattrs and times, on its descriptor. */
+  fileDone(entry: TarEntry, fd: number): void {
+    this.size += entry.size;
+    this.setMeta(entry.name, this.fileAbs, entry, 'file', fd);
   }
 
   private noteWritten(parentRel: string, base: string, rel: string, isDir: boolean): void {
@@ -225,13 +186,18 @@ class ApplyState {
       if (dir !== rel && dir.startsWith(prefix)) this.safeDirs.delete(dir);
   }
 
-  /** Makes sure every parent folder is a real directory in root (created 0755 if missing). */
-  private ensureParent(entry: string, dirs: string[]): string {
+  /**
+   * Makes sure every parent folder of the entry `parts` is a real directory in root (created
+   * 0755 if missing) and returns the parent's absolute path. A known parent means known
+   * ancestors (a folder is forgotten with everything below it).
+   */
+  private ensureParent(entry: string, parts: string[], parentRel: string): string {
+    if (this.safeDirs.has(parentRel)) return parentRel ? `${this.root}/${parentRel}` : this.root;
     let rel = '';
-    for (const part of dirs) {
-      rel = rel ? `${rel}/${part}` : part;
+    for (let i = 0; i < parts.length - 1; i++) {
+      rel = rel ? `${rel}/${parts[i]}` : parts[i]!;
       if (this.safeDirs.has(rel)) continue;
-      const abs = join(this.root, rel);
+      const abs = `${this.root}/${rel}`;
       const st = lstatSync(abs, { throwIfNoEntry: false });
       if (!st) {
         mkdirSync(abs, { mode: 0o755 });
@@ -242,7 +208,7 @@ class ApplyState {
       }
       this.safeDirs.add(rel);
     }
-    return dirs.length === 0 ? this.root : join(this.root, ...dirs);
+    return `${this.root}/${parentRel}`;
   }
 
   /**
@@ -288,32 +254,23 @@ class ApplyState {
   }
 
   private setMeta(
-    entry: string,
+    name: string,
     abs: string,
-    header: tar.Header,
-    pax: PaxRecords | undefined,
+    entry: TarEntry,
     kind: 'dir' | 'file' | 'link',
     fd?: number,
   ): void {
     const target = fd ?? abs;
-    if (this.options.keepOwners !== false) {
-      const paxId = (key: string) => {
-        const v = pax?.get(key);
-        return v ? Number.parseInt(v.toString('ascii'), 10) : undefined;
-      };
-      const owner: Ownership = { uid: paxId('uid') ?? header.uid ?? 0, gid: paxId('gid') ?? header.gid ?? 0 };
-      applyOwner(entry, target, owner);
-    }
-    const mtime = entryMtime(pax, header.mtime);
+    if (this.options.keepOwners !== false) applyOwner(name, target, { uid: entry.uid, gid: entry.gid });
     if (kind === 'link') {
-      applyTimes(abs, mtime);
+      applyTimes(abs, entry.mtime);
       return;
     }
-    applyMode(target, header.mode ?? (kind === 'dir' ? 0o755 : 0o644));
-    const xattrs = entryXattrs(pax);
-    if (xattrs.length > 0) applyXattrs(entry, abs, xattrs);
-    if (kind === 'dir') this.dirTimes.push([abs, mtime]);
-    else applyTimes(target, mtime);
+    applyMode(target, entry.mode);
+    const xattrs = entryXattrs(entry.pax);
+    if (xattrs.length > 0) applyXattrs(name, abs, xattrs);
+    if (kind === 'dir') this.dirTimes.push([abs, entry.mtime]);
+    else applyTimes(target, entry.mtime);
   }
 
   /** Directory times last: writing into a folder changes its mtime. */

@@ -14,28 +14,43 @@ export function sniffCompression(head: Buffer): Compression {
   return 'none';
 }
 
-/** Reads the first `n` bytes of a stream and gives back a stream that still starts with them. */
-async function peek(input: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+/**
+ * Reads the first `n` bytes of a stream (fewer if it ends first) and puts them back: the
+ * same stream, paused, then starts with them (no extra stream or promise per chunk).
+ */
+async function peek(input: Readable, n: number): Promise<Buffer> {
+  if (input.readableEnded) return Buffer.alloc(0);
+  if (input.destroyed) throw input.errored ?? new Error('stream closed before its first bytes');
   const chunks: Buffer[] = [];
   let length = 0;
-  const iterator = input[Symbol.asyncIterator]();
-  while (length < n) {
-    const next = await iterator.next();
-    if (next.done) break;
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length) yield head;
-    while (true) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value as Buffer;
-    }
-  }
-  return { head, stream: Readable.from(rest(), { objectMode: false }) };
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', onError);
+      input.off('close', onClose);
+      input.pause();
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (chunk: Buffer | Uint8Array) => {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      chunks.push(buf);
+      length += buf.length;
+      if (length >= n) done();
+    };
+    const onEnd = () => done();
+    const onError = (err: Error) => done(err);
+    const onClose = () =>
+      done(input.readableEnded ? undefined : new Error('stream closed before its first bytes'));
+    input.on('data', onData);
+    input.once('end', onEnd);
+    input.once('error', onError);
+    input.once('close', onClose);
+  });
+  const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  if (head.length > 0 && !input.readableEnded) input.unshift(head);
+  return head;
 }
 
 /**
@@ -46,7 +61,9 @@ export async function decompressLayer(
   input: Readable,
   signal?: AbortSignal,
 ): Promise<{ stream: Readable; compression: Compression }> {
-  const { head, stream } = await peek(input, 4);
+  const head = await peek(input, 4);
+  // An empty or 1-3 byte input has ended by now: it is given back as it was read.
+  const stream = input.readableEnded ? Readable.from(head.length ? [head] : []) : input;
   const compression = sniffCompression(head);
   if (compression === 'gzip') {
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });

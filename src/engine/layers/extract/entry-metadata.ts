@@ -2,7 +2,7 @@ import { chmodSync, fchmodSync, fchownSync, futimesSync, lchownSync, lutimesSync
 import { setAttributeSync } from '@napi-rs/xattr';
 import { moduleLogger } from '../../../log/index.js';
 import { LayerEntryRefused } from './entry-path.js';
-import type { PaxRecords } from './pax-tap.js';
+import type { PaxRecords } from './pax-records.js';
 import { isOverlayControlXattr } from './whiteout-formats.js';
 
 const log = moduleLogger('layers.extract');
@@ -25,16 +25,6 @@ export function entryXattrs(pax: PaxRecords | undefined): [string, Buffer][] {
     if (key.startsWith(XATTR_PREFIX)) out.push([key.slice(XATTR_PREFIX.length), value]);
   }
   return out;
-}
-
-/** The entry's modification time, with the PAX record's sub-second precision when present. */
-export function entryMtime(pax: PaxRecords | undefined, fallback: Date | undefined): Date {
-  const precise = pax?.get('mtime');
-  if (precise) {
-    const seconds = Number.parseFloat(precise.toString('ascii'));
-    if (Number.isFinite(seconds)) return new Date(seconds * 1000);
-  }
-  return fallback ?? new Date(0);
 }
 
 /** Whether a layer may set this attribute: user ones (not overlay's own) and file capabilities. */
@@ -85,7 +75,10 @@ export function applyMode(target: MetaTarget, mode: number): void {
   else chmodSync(target, mode & 0o7777);
 }
 
-export function applyTimes(target: MetaTarget, mtime: Date): void {
-  if (typeof target === 'number') futimesSync(target, mtime, mtime);
-  else lutimesSync(target, mtime, mtime);
+/** Access and modification time, in seconds since the epoch. */
+export function applyTimes(target: MetaTarget, seconds: number): void {
+  // Node reads a negative number of seconds as "now": a Date keeps a time before 1970.
+  const t = seconds < 0 ? new Date(seconds * 1000) : seconds;
+  if (typeof target === 'number') futimesSync(target, t, t);
+  else lutimesSync(target, t, t);
 }

@@ -17,8 +17,18 @@ export class LayerEntryRefused extends InvalidParameter {
  * `.` are dropped (as tar does); any `..` component is refused outright.
  */
 export function entryComponents(name: string): string[] {
-  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new LayerEntryRefused(name, 'it contains a ".." component');
-  if (parts.some((p) => p.includes('\0'))) throw new LayerEntryRefused(name, 'it contains a NUL byte');
+  // One pass, no intermediate arrays: this runs for every entry of every layer.
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= name.length; i++) {
+    if (i < name.length && name.charCodeAt(i) !== 0x2f) continue;
+    if (i > start) {
+      const part = name.slice(start, i);
+      if (part === '..') throw new LayerEntryRefused(name, 'it contains a ".." component');
+      if (part !== '.') parts.push(part);
+    }
+    start = i + 1;
+  }
+  if (name.includes('\0')) throw new LayerEntryRefused(name, 'it contains a NUL byte');
   return parts;
 }

@@ -1,5 +1,6 @@
 export * from './apply-tar.js';
 export * from './decompress.js';
 export * from './entry-path.js';
-export * from './pax-tap.js';
+export * from './pax-records.js';
+export * from './tar-reader.js';
 export * from './whiteout-formats.js';

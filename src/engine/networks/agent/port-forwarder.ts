@@ -2,22 +2,30 @@
  * The published-port relay of the netns agent. The engine binds each host port (in the host's
  * network namespace) and hands the listening socket over IPC; this process, inside the
  * container network, relays it to the container. No process, thread or JS per connection:
- * TCP listening sockets are handed to the native addon (native/ip-transparent.c), whose one
+ * TCP listening sockets are handed to the native addon (native/ip-transparent/), whose one
  * relay thread accepts, dials and copies with splice(2) over epoll; UDP is relayed here.
  * Clients keep their address: the dial is made from a socket bound to the client's ip:port with
- * IP_TRANSPARENT, which the routing set up by HolderNet.init() makes work. Loopback and IPv6
- * clients cannot keep theirs: those are dialled from the gateway, as Docker's proxy does.
+ * IP_TRANSPARENT, which the routing set up by HolderNet.init() makes work; IPv6 clients reach
+ * the container's IPv6 address so, where it has one on that network. Loopback and link-local
+ * clients cannot keep theirs (nor IPv6 ones of an IPv4-only container): those are dialled
+ * from the gateway, as Docker's proxy does.
  * Without the addon (no compiler), Node accepts and copies, dialling from the gateway.
  */
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { connect, type Server, type Socket } from 'node:net';
-import { type AgentReply, type EngineToAgent, keepableSource } from '../port-messages.js';
+import { type AgentReply, type EngineToAgent, keepableSource, keepableSource6 } from '../port-messages.js';
 
 interface Transparent {
-  /** Takes a duplicate of a listening socket and relays its connections on its own thread. */
-  serveTcp(listenFd: number, dstIp: string, dstPort: number): number;
-  /** Closes the listening socket of serveTcp's id (connections go on until they end). */
+  /**
+   * Takes a duplicate of a listening socket and relays its connections on its own thread (IPv6
+   * clients to dstIp6 when given).
+   */
+  serveTcp(listenFd: number, dstIp: string, dstPort: number, dstIp6?: string): number;
+  /**
+   * Closes the listening socket of serveTcp's id before it returns. Connections still in its
+   * backlog are relayed first (their clients saw them open); all go on until they end.
+   */
   stopTcp(id: number): void;
   bindUdp(srcIp: string, srcPort: number): number;
 }
@@ -64,8 +72,8 @@ export class PortForwarder {
     }
     const p =
       m.proto === 'tcp'
-        ? this.tcp(handle as Server, m.target, m.targetPort)
-        : this.udp(handle as DgramSocket, m.target, m.targetPort);
+        ? this.tcp(handle as Server, m.target, m.targetPort, m.target6)
+        : this.udp(handle as DgramSocket, m.target, m.targetPort, m.target6);
     this.published.set(m.key, p);
     this.reply({ op: 'published', key: m.key });
   }
@@ -92,11 +100,11 @@ export class PortForwarder {
     client.on('error', both);
   }
 
-  private tcp(server: Server, target: string, port: number): Published {
+  private tcp(server: Server, target: string, port: number, target6: string | undefined): Published {
     const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
     if (this.addon && typeof fd === 'number' && fd >= 0) {
       try {
-        const id = this.addon.serveTcp(fd, target, port);
+        const id = this.addon.serveTcp(fd, target, port, target6);
         // The addon has its own copy of the listening socket: ours only has to go.
         server.close();
         const addon = this.addon;
@@ -113,17 +121,20 @@ export class PortForwarder {
     return { close: () => server.close() };
   }
 
-  private udp(host: DgramSocket, target: string, port: number): Published {
-    const sessions = new Map<string, { sock: DgramSocket; last: number }>();
+  private udp(host: DgramSocket, target: string, port: number, target6: string | undefined): Published {
+    const sessions = new Map<string, { sock: DgramSocket; to: string; last: number }>();
+    /** A session socket, from the client's address where it can be kept (IPv6 to target6). */
     const open = (rinfo: RemoteInfo) => {
-      const sock = createSocket('udp4');
-      const source = keepableSource(rinfo.address);
+      const source6 = target6 ? keepableSource6(rinfo.address) : undefined;
+      const source = source6 ?? keepableSource(rinfo.address);
       let fd: number | undefined;
       if (this.addon && source) {
         try {
           fd = this.addon.bindUdp(source, rinfo.port);
         } catch {}
       }
+      const six = source6 !== undefined && fd !== undefined;
+      const sock = createSocket(six ? 'udp6' : 'udp4');
       sock.bind(fd === undefined ? { port: 0 } : { fd });
       sock.on('error', () => undefined);
       sock.on('message', (msg) => {
@@ -131,17 +142,17 @@ export class PortForwarder {
         if (s) s.last = Date.now();
         host.send(msg, rinfo.port, rinfo.address);
       });
-      return sock;
+      return { sock, to: six && target6 ? target6 : target, last: 0 };
     };
     host.on('message', (msg, rinfo) => {
       const key = `${rinfo.address}|${rinfo.port}`;
       let s = sessions.get(key);
       if (!s) {
-        s = { sock: open(rinfo), last: 0 };
+        s = open(rinfo);
         sessions.set(key, s);
       }
       s.last = Date.now();
-      s.sock.send(msg, port, target);
+      s.sock.send(msg, port, s.to);
     });
     host.on('error', (err) => this.say(`published udp port: ${err.message}`));
     const sweep = setInterval(() => {
