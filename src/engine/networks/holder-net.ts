@@ -9,6 +9,9 @@ import { chooseFirewall, type Firewall, type FirewallBackend } from './firewall.
 import { renderIp6tables, renderIptables } from './iptables-ruleset.js';
 import { type BridgeRuleInput, RELAY_MARK, renderRuleset, renderRuleset6 } from './nft-ruleset.js';
 
+/** slirp4netns --enable-ipv6: its router's link-local address, and the address tap0 is given. */
+const SLIRP_IPV6_ROUTER = 'fe80::2';
+const SLIRP_IPV6_ADDRESS = 'fd00::100';
 const log = moduleLogger('networks.holder');
 
 export interface BridgeSpec {
@@ -114,12 +117,30 @@ export class HolderNet {
       return;
     }
     // One run; accept_ra first. Without tap0 (no slirp4netns) that key fails, the other is set.
-    await setNetSysctls(this.holderPid, {
+    const tap0 = await setNetSysctls(this.holderPid, {
       'net.ipv6.conf.tap0.accept_ra': '2',
       'net.ipv6.conf.all.forwarding': '1',
-    }).catch(async () => {
-      await setNetSysctl(this.holderPid, 'net.ipv6.conf.all.forwarding', '1');
-    });
+    }).then(
+      () => true,
+      async () => {
+        await setNetSysctl(this.holderPid, 'net.ipv6.conf.all.forwarding', '1');
+        return false;
+      },
+    );
+    // slirp4netns's IPv6 side is fixed (prefix fd00::/64, router fe80::2), but the kernel learns
+    // it only from a router advertisement, which waits for tap0's duplicate address detection:
+    // seconds after start, longer under load, and until then containers had no IPv6 way out.
+    // The address (fd00::100, as 10.0.2.100) and the default route are set now; a later
+    // advertisement only adds its own address and refreshes the route.
+    if (tap0)
+      await ipBatch(
+        this.holderPid,
+        [
+          ['addr', 'replace', `${SLIRP_IPV6_ADDRESS}/64`, 'dev', 'tap0', 'nodad'],
+          ['route', 'replace', 'default', 'via', SLIRP_IPV6_ROUTER, 'dev', 'tap0'],
+        ],
+        { inet6: true },
+      );
   }
 
   async ensureBridges(bridges: readonly BridgeSpec[]): Promise<void> {
