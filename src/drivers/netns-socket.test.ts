@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { skipUnless } from '../../test/helpers/prerequisite.js';
 import { netnsBinder } from './netns-socket.js';
 
 // Needs root (a network namespace of its own, made by unshare) and the addon (npm run build).
@@ -12,7 +13,7 @@ const canRun =
   netnsBinder(process.pid) !== undefined;
 
 test('sockets are bound inside the other namespace: its addresses, not ours', {
-  skip: !canRun,
+  skip: skipUnless(canRun, 'needs root, unshare and the netns-socket addon (npm run build)'),
 }, async (t) => {
   const ns = spawn(
     'unshare',

@@ -2,19 +2,23 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type Daemon, docker, dockerOk, dockerode, withDaemon } from '../helpers/index.js';
+import { type Daemon, docker, dockerOk, dockerode, skipUnless, withDaemon } from '../helpers/index.js';
 
 /**
  * How the OCI runtime is run. crun sees its binary on a read-only mount (so it does not copy
- * itself before each run), and the seccomp filter compiled at a container's create is reused by later creates with the
- * same seccomp section (src/engine/containers/seccomp-bpf.ts, through crun's
+ * itself before each run), and the seccomp filter compiled at a container's create is reused by
+ * later creates with the same seccomp section (src/engine/containers/seccomp-bpf.ts, through crun's
  * `run.oci.seccomp_bpf_data` annotation), and never by a create with another section.
  */
 
 let d: Daemon;
 let bb: string;
 let profile: string;
-const CRUN = existsSync('/usr/bin/crun') && process.env.ROOTLESSD_RUNTIME !== 'runc';
+/** crun runs new containers unless runc is forced (a chosen variant, not a missing prerequisite). */
+const CRUN_ONLY =
+  process.env.ROOTLESSD_RUNTIME === 'runc'
+    ? 'runc is forced (ROOTLESSD_RUNTIME)'
+    : skipUnless(existsSync('/usr/bin/crun'), 'crun is not installed');
 const ANNOTATION = 'run.oci.seccomp_bpf_data';
 
 withDaemon({ images: ['busybox'] }, (env) => {
@@ -64,7 +68,7 @@ describe('custom seccomp profiles', () => {
   });
 });
 
-describe('compiled seccomp filters', { skip: CRUN ? false : 'crun is not the runtime here' }, () => {
+describe('compiled seccomp filters', { skip: CRUN_ONLY }, () => {
   test('the second create of a section reuses the filter; other sections keep theirs', async () => {
     const admin = ['--cap-add', 'SYS_ADMIN'];
     const custom = [...admin, '--security-opt', `seccomp=${profile}`];
@@ -95,7 +99,7 @@ describe('compiled seccomp filters', { skip: CRUN ? false : 'crun is not the run
   });
 });
 
-describe('the runtime binary', { skip: CRUN ? false : 'crun is not the runtime here' }, () => {
+describe('the runtime binary', { skip: CRUN_ONLY }, () => {
   test('is read-only in the engine mount namespace, so crun runs without copying itself', () => {
     const engine = d.pids().engine;
     assert.ok(engine);

@@ -6,6 +6,7 @@ export * from './docker.js';
 export * from './http.js';
 export * from './net.js';
 export * from './poll.js';
+export * from './prerequisite.js';
 export * from './proc.js';
 export * from './suite.js';
 export * from './tar.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { skipUnless } from '../../../test/helpers/prerequisite.js';
 import { HolderNet, type VethSpec } from './holder-net.js';
 
 /**
@@ -30,7 +31,7 @@ async function ready(pid: number): Promise<void> {
   throw new Error('unshare --net did not start');
 }
 
-describe('HolderNet.attachWithIp (no veth addon)', { skip: ROOT ? false : 'needs root (nsenter)' }, () => {
+describe('HolderNet.attachWithIp (no veth addon)', { skip: skipUnless(ROOT, 'needs root (nsenter)') }, () => {
   let holder = 0;
   before(async () => {
     holder = netns();

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { skipUnless } from '../../../../test/helpers/prerequisite.js';
 import type { AgentReply } from '../port-messages.js';
 import { PortForwarder } from './port-forwarder.js';
 
@@ -132,7 +133,7 @@ describe('port forwarder (host loopback)', { timeout: 120_000 }, () => {
   });
 
   test('uses the native relay when the addon is built', {
-    skip: !existsSync(ADDON) && 'no addon in dist/',
+    skip: skipUnless(existsSync(ADDON), 'no addon in dist/ (npm run build with a C compiler)'),
   }, () => {
     assert.ok(!logs.some((l) => l.includes('native')), logs.join('\n'));
   });
