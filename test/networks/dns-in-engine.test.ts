@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import { type Daemon, docker, dockerOk, withDaemon } from '../helpers/index.js';
 
 /** The daemon's netns agent processes alive now. */
 function agents(d: Daemon): number[] {
@@ -19,23 +17,22 @@ function agents(d: Daemon): number[] {
 // With the netns-socket addon (npm run build), the engine serves the embedded DNS itself and
 // the netns agent starts only for published ports.
 describe('embedded DNS in the engine; netns agent only with published ports', () => {
-  let registry: Registry;
   let daemon: Daemon;
   let image: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    await pushBusybox(registry);
-    image = `${registry.host}/library/busybox`;
-    daemon = await startDaemon();
-    await dockerOk(daemon, ['pull', image]);
-  });
-  after(async () => {
-    await docker(daemon, ['rm', '-f', 'dnsweb', 'dnspub']);
-    await docker(daemon, ['network', 'rm', 'dnsnet']);
-    await daemon?.stop();
-    await registry?.stop();
-  });
+  withDaemon(
+    {
+      images: ['busybox'],
+      teardown: async () => {
+        await docker(daemon, ['rm', '-f', 'dnsweb', 'dnspub']);
+        await docker(daemon, ['network', 'rm', 'dnsnet']);
+      },
+    },
+    (env) => {
+      daemon = env.daemon;
+      image = env.image('busybox');
+    },
+  );
 
   test('names resolve and unknown ones are forwarded upstream with no agent; -p starts it', async () => {
     assert.deepEqual(agents(daemon), []);

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { pushBusybox } from '../fixtures/images.js';
-import { type Registry, startRegistry } from '../fixtures/registry.js';
-import { type Daemon, docker, dockerOk, startDaemon } from '../helpers/index.js';
+import { describe, test } from 'node:test';
+import { type Daemon, docker, dockerOk, withDaemon } from '../helpers/index.js';
 
 const ROOT = process.getuid?.() === 0;
 
@@ -21,20 +19,12 @@ async function serve(host: string, text: string): Promise<{ server: Server; port
  * and IPv6 networks alike.
  */
 describe('the iptables firewall backend', () => {
-  let registry: Registry;
   let daemon: Daemon;
   let image: string;
 
-  before(async () => {
-    registry = await startRegistry();
-    await pushBusybox(registry);
-    image = `${registry.host}/library/busybox`;
-    daemon = await startDaemon({ daemonJson: { 'firewall-backend': 'iptables' } });
-    await dockerOk(daemon, ['pull', image]);
-  });
-  after(async () => {
-    await daemon?.stop();
-    await registry?.stop();
+  withDaemon({ images: ['busybox'], daemon: { daemonJson: { 'firewall-backend': 'iptables' } } }, (env) => {
+    daemon = env.daemon;
+    image = env.image('busybox');
   });
 
   test('NAT to the host over IPv4 and IPv6, isolation between networks, internal networks sealed', async () => {
