@@ -4,17 +4,11 @@ import { Writable } from 'node:stream';
 import { mergePax, type PaxRecords, parsePaxRecords, paxText } from './pax-records.js';
 import { BLOCK, decodeHeader, decodeString, type EntryType, overflow, type RawHeader } from './tar-header.js';
 
-/** One entry of the tar, its long names and PAX records applied. */
-export interface TarEntry {
-  name: string;
-  type: EntryType | null;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  /** Seconds since the epoch (the PAX record's sub-second value when present). */
-  mtime: number;
-  linkname: string | undefined;
+/**
+ * One entry of the tar, its long names and PAX records applied (`mtime` then carries the PAX
+ * record's sub-second value when present).
+ */
+export interface TarEntry extends RawHeader {
   /** The entry's PAX records (global ones under its own), values as raw bytes. */
   pax: PaxRecords | undefined;
 }
