@@ -63,6 +63,7 @@ export interface VethPlug {
   mac: string;
   /** ADDRESS/PREFIX */
   addressCidr: string;
+  /** Default route via this gateway (unset for internal networks and secondary interfaces). */
   gateway?: string;
   /** IPv6-enabled networks: ADDRESS6/PREFIX6, and the IPv6 default route's gateway. */
   addressCidr6?: string;

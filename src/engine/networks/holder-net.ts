@@ -2,7 +2,7 @@ import { ip, ipBatch, linkNames } from '../../drivers/ip.js';
 import { iptablesRestore } from '../../drivers/iptables.js';
 import { netnsPath, setNetSysctl, setNetSysctls } from '../../drivers/netns.js';
 import { nftApply } from '../../drivers/nft.js';
-import { nativeVethAttach, nativeVethDetach } from '../../drivers/veth.js';
+import { nativeVethAttach, nativeVethDetach, type VethPlug } from '../../drivers/veth.js';
 import { Internal } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import { chooseFirewall, type Firewall, type FirewallBackend } from './firewall.js';
@@ -23,21 +23,8 @@ export interface BridgeSpec {
   mtu: number;
 }
 
-export interface VethSpec {
-  hostVeth: string;
-  bridge: string;
-  /** The container's init pid (its network namespace). */
-  pid: number;
-  ifname: string;
-  mac: string;
-  addressCidr: string;
-  /** Default route via this gateway (unset for internal networks and secondary interfaces). */
-  gateway?: string;
-  /** IPv6-enabled networks: the address with prefix, and the default route's gateway. */
-  addressCidr6?: string;
-  gateway6?: string;
-  mtu: number;
-}
+/** A container's veth pair in the holder's network (the driver's plug, minus the holder). */
+export type VethSpec = Omit<VethPlug, 'holderPid'>;
 
 /**
  * The container network (the holder's network namespace): bridges, veth pairs and the nft
