@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Internal } from '../errdefs/index.js';
 import { spawnPipes } from './exec.js';
@@ -156,3 +157,10 @@ export async function startConmon(o: ConmonOptions, signal?: AbortSignal): Promi
 }
 
 export const CONMON_BINARY = CONMON;
+
+/** The exit code in one of conmon's exit files (`--exit-dir`), or undefined when there is none. */
+export async function readExitFile(path: string): Promise<number | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const n = Number.parseInt(text.trim(), 10);
+  return Number.isFinite(n) ? n : undefined;
+}

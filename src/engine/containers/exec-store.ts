@@ -3,10 +3,12 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ExecCreateConfig } from '../../api/backends.js';
+import { readExitFile } from '../../drivers/conmon.js';
 import { moduleLogger } from '../../log/index.js';
 import { readJsonRecord } from '../../state/atomic-file.js';
 import { OrderedWriter } from '../../state/ordered-writer.js';
 import { lazySchema } from '../../types/lazy-schema.js';
+import { processExists } from './proc-tree.js';
 
 const log = moduleLogger('containers.exec');
 
@@ -53,18 +55,7 @@ const ExecRecordSchema = lazySchema(() =>
 
 /** The exit code conmon wrote for an exec (`<dir>/exit/<container id>`), if any. */
 export async function readExecExit(e: ExecRecord): Promise<number | undefined> {
-  const text = await readFile(join(e.dir, 'exit', e.containerId), 'utf8').catch(() => '');
-  const n = Number.parseInt(text.trim(), 10);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return readExitFile(join(e.dir, 'exit', e.containerId));
 }
 
 async function readPid(path: string): Promise<number> {
@@ -137,7 +128,7 @@ export class ExecStore {
     if (e.pid === 0) e.pid = await readPid(join(e.dir, 'pid'));
     const conmon = await readPid(join(e.dir, 'conmon.pid'));
     const exited = await readExecExit(e);
-    if (exited !== undefined || conmon === 0 || !isAlive(conmon)) {
+    if (exited !== undefined || conmon === 0 || !processExists(conmon)) {
       onEnd(exited);
       return;
     }

@@ -4,6 +4,7 @@ import { moduleLogger } from '../../log/index.js';
 import { readJsonRecord } from '../../state/atomic-file.js';
 import { LiveContainer } from './live-container.js';
 import { containerPaths, runtimeFolders } from './paths.js';
+import { processExists } from './proc-tree.js';
 import { ContainerRecordSchema, ContainerStateSchema, initialState } from './record.js';
 import type { ServiceContext } from './service-context.js';
 import { cleanupRuntime, readExitCode } from './start-container.js';
@@ -72,7 +73,7 @@ export class ContainerLoader {
       if (c.state.mounted) await cleanupRuntime(o, c).then(() => c.saveState());
       return;
     }
-    const alive = c.state.conmonPid > 0 && isAlive(c.state.conmonPid);
+    const alive = c.state.conmonPid > 0 && processExists(c.state.conmonPid);
     const code = await readExitCode(o.layout, c.id);
     if (alive && code === undefined) {
       this.adopted.add(c.id);
@@ -90,14 +91,5 @@ export class ContainerLoader {
 
   close(): void {
     this.exitWatcher?.close();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -128,3 +128,13 @@ export async function netDev(pid: number): Promise<Record<string, NetDevCounters
   }
   return out;
 }
+
+/** True while a process with this pid exists (signal 0; EPERM still means it exists). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,6 +1,6 @@
 import { copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
-import { type ConmonCreated, startConmon } from '../../drivers/conmon.js';
+import { type ConmonCreated, readExitFile, startConmon } from '../../drivers/conmon.js';
 import { CRUN } from '../../drivers/crun.js';
 import { mountAll, unmount } from '../../drivers/mount.js';
 import { runcDelete, runcKnows, runcStart } from '../../drivers/runc.js';
@@ -256,12 +256,6 @@ export async function cleanupRuntime(ctx: RuntimeContext, c: LiveContainer): Pro
 }
 
 /** The exit code conmon recorded, or undefined when there is no exit file. */
-export async function readExitCode(layout: ContainersLayout, id: string): Promise<number | undefined> {
-  try {
-    const text = await readFile(join(runtimeFolders(layout).exitDir, id), 'utf8');
-    const n = Number.parseInt(text.trim(), 10);
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
+export function readExitCode(layout: ContainersLayout, id: string): Promise<number | undefined> {
+  return readExitFile(join(runtimeFolders(layout).exitDir, id));
 }
