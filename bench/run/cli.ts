@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
-import type { DaemonEnv } from '../../test/helpers/index.js';
+import type { Daemon, DaemonEnv } from '../../test/helpers/index.js';
 
 export const DOCKER = '/usr/local/bin/docker';
 
@@ -151,4 +151,35 @@ export function machine(): Record<string, string | number> {
     node: process.version,
     loadavg1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
+}
+
+/** What a process of the daemon's tree is: launcher, holder, engine, slirp4netns, a pid file's name, … */
+export function roleOf(d: Daemon, pid: number): string {
+  const p = d.pids();
+  if (pid === p.launcher || pid === d.launcherPid) return 'launcher';
+  if (pid === p.holder) return 'holder';
+  if (pid === p.engine) return 'engine';
+  if (pid === p.slirp) return 'slirp4netns';
+  for (const [name, q] of Object.entries(p.others)) if (q === pid) return name;
+  const cmd = procMemory(pid)?.cmdline ?? '';
+  if (cmd.includes('dns-agent')) return 'dns-agent';
+  if (cmd.includes('conmon')) return 'conmon';
+  return 'helper';
+}
+
+/** Prints RSS, PSS and anonymous memory of each process of the daemon's tree, their sums and the footprint. */
+export function printTreeMemory(d: Daemon, label: string): void {
+  const rows = d
+    .processes()
+    .map((pid) => procMemory(pid))
+    .filter((p): p is ProcMemory => p !== undefined);
+  const mib = (k: number) => (k / 1024).toFixed(1).padStart(6);
+  console.log(`\n${label}:  role          RSS MiB  PSS MiB  anon MiB`);
+  for (const r of rows)
+    console.log(`  ${roleOf(d, r.pid).padEnd(22)} ${mib(r.vmRssKiB)}   ${mib(r.pssKiB)}   ${mib(r.anonKiB)}`);
+  const sum = (k: 'vmRssKiB' | 'pssKiB' | 'anonKiB') => rows.reduce((a, r) => a + r[k], 0);
+  console.log(
+    `  ${'total'.padEnd(22)} ${mib(sum('vmRssKiB'))}   ${mib(sum('pssKiB'))}   ${mib(sum('anonKiB'))}`,
+  );
+  console.log(`  ${'footprint'.padEnd(22)} ${mib(treeFootprintKiB(rows.map((r) => r.pid)))}`);
 }

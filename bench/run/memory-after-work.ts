@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { pushBusybox } from '../../test/fixtures/images.js';
 import { startRegistry } from '../../test/fixtures/registry.js';
 import { type Daemon, sleep, startDaemon } from '../../test/helpers/index.js';
-import { cliOk, type ProcMemory, procMemory, treeFootprintKiB } from './cli.js';
+import { cliOk, printTreeMemory } from './cli.js';
 
 const ROUNDS = Number(process.env.MEM_ROUNDS ?? 2);
 const RUNS = Number(process.env.MEM_RUNS ?? 10);
@@ -26,17 +26,6 @@ async function pool(n: number, width: number, fn: (i: number) => Promise<unknown
   await Promise.all(Array.from({ length: width }, worker));
 }
 
-function roleOf(d: Daemon, p: ProcMemory): string {
-  const pids = d.pids();
-  if (p.pid === pids.launcher || p.pid === d.launcherPid) return 'launcher';
-  if (p.pid === pids.holder) return 'holder';
-  if (p.pid === pids.engine) return 'engine';
-  if (p.pid === pids.slirp) return 'slirp4netns';
-  for (const [name, q] of Object.entries(pids.others)) if (q === p.pid) return name;
-  if (p.cmdline.includes('dns-agent')) return 'dns-agent';
-  return p.name;
-}
-
 async function snapshot(d: Daemon): Promise<void> {
   const engine = d.pids().engine;
   if (!SNAPSHOTS || !engine) return;
@@ -44,19 +33,6 @@ async function snapshot(d: Daemon): Promise<void> {
   process.kill(engine, 'SIGUSR2');
   for (let i = 0; i < 600 && readdirSync(SNAPSHOTS).length === before; i++) await sleep(100);
   await sleep(2000);
-}
-
-function measure(d: Daemon, label: string): void {
-  const rows = d
-    .processes()
-    .map((pid) => procMemory(pid))
-    .filter((p): p is ProcMemory => p !== undefined);
-  const mib = (k: number) => (k / 1024).toFixed(1).padStart(6);
-  console.log(`\n${label}:  role          RSS MiB  anon MiB`);
-  for (const r of rows) console.log(`  ${roleOf(d, r).padEnd(22)} ${mib(r.vmRssKiB)}   ${mib(r.anonKiB)}`);
-  const sum = (k: 'vmRssKiB' | 'anonKiB') => rows.reduce((a, r) => a + r[k], 0);
-  console.log(`  ${'total'.padEnd(22)} ${mib(sum('vmRssKiB'))}   ${mib(sum('anonKiB'))}`);
-  console.log(`  ${'footprint'.padEnd(22)} ${mib(treeFootprintKiB(rows.map((r) => r.pid)))}`);
 }
 
 async function workload(d: Daemon, round: number): Promise<void> {
@@ -89,12 +65,12 @@ try {
   await cliOk(daemon, ['pull', image]);
   await cliOk(daemon, ['tag', image, 'busybox']);
   await sleep(5000);
-  measure(daemon, 'after start and pull');
+  printTreeMemory(daemon, 'after start and pull');
   await snapshot(daemon);
   for (let r = 1; r <= ROUNDS; r++) {
     await workload(daemon, r);
     await sleep(5000);
-    measure(daemon, `after workload ${r}`);
+    printTreeMemory(daemon, `after workload ${r}`);
     await snapshot(daemon);
   }
   // MEM_HOLD=seconds: keep the daemon up at the end, to look at it by hand.

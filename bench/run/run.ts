@@ -23,6 +23,7 @@ import {
   median,
   type ProcMemory,
   procMemory,
+  roleOf,
   round,
   timed,
   treeFootprintKiB,
@@ -53,19 +54,6 @@ async function samples(n: number, args: readonly string[], d: Daemon): Promise<n
 function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   return { medianMs: round(median(xs)), minMs: round(s[0] ?? 0), maxMs: round(s.at(-1) ?? 0), n: xs.length };
-}
-
-function roleOf(d: Daemon, pid: number): string {
-  const p = d.pids();
-  if (pid === p.launcher || pid === d.launcherPid) return 'launcher';
-  if (pid === p.holder) return 'holder';
-  if (pid === p.engine) return 'engine';
-  if (pid === p.slirp) return 'slirp4netns';
-  for (const [name, q] of Object.entries(p.others)) if (q === pid) return name;
-  const cmd = procMemory(pid)?.cmdline ?? '';
-  if (cmd.includes('dns-agent')) return 'dns-agent';
-  if (cmd.includes('conmon')) return 'conmon';
-  return 'helper';
 }
 
 const registry = await startRegistry();
