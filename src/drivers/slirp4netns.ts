@@ -23,6 +23,17 @@ export const SLIRP_NETWORK = {
   dns: '10.0.2.3',
 } as const;
 
+/**
+ * slirp4netns's fixed IPv6 side with --enable-ipv6: the prefix it advertises, the address tap0
+ * is given here (as 10.0.2.100), its router's link-local address, and where the host's ::1 is.
+ */
+export const SLIRP_NETWORK6 = {
+  prefix: 'fd00::/64',
+  address: 'fd00::100',
+  router: 'fe80::2',
+  host: 'fd00::2',
+} as const;
+
 /** The fds the launcher passes: slirp4netns writes "1" on READY_FD, and exits when EXIT_FD closes. */
 export const SLIRP_READY_FD = 3;
 export const SLIRP_EXIT_FD = 4;

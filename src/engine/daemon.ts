@@ -7,6 +7,7 @@ import type { ImageTransferBackend } from '../api/routes/images-transfer.js';
 import type { NetworksBackend } from '../api/routes/networks.js';
 import type { DaemonConfig } from '../config/schema.js';
 import { helperVersions, type ProgramVersion } from '../drivers/component-versions.js';
+import { SLIRP_NETWORK } from '../drivers/slirp4netns.js';
 import type { EngineConfig } from '../ipc/engine-config.js';
 import { moduleLogger, setLogLevel } from '../log/index.js';
 import type { EventMessage } from '../types/index.js';
@@ -120,7 +121,7 @@ export class Daemon implements Backends {
       snapshotter: async () => (await this.imagesModule).snapshotter,
       holderPid: config.holderPid,
       singleId: config.idMap.mode === 'single',
-      defaultDns: config.slirp?.dns ?? '10.0.2.3',
+      defaultDns: config.slirp?.dns ?? SLIRP_NETWORK.dns,
       bus: this.bus,
       images: {
         resolve: async (ref) => (await this.imagesModule).service.resolve(ref),

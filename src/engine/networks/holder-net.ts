@@ -2,6 +2,7 @@ import { ip, ipBatch, linkNames } from '../../drivers/ip.js';
 import { iptablesRestore } from '../../drivers/iptables.js';
 import { netnsPath, setNetSysctl, setNetSysctls } from '../../drivers/netns.js';
 import { nftApply } from '../../drivers/nft.js';
+import { SLIRP_NETWORK6 } from '../../drivers/slirp4netns.js';
 import { nativeVethAttach, nativeVethDetach, type VethPlug } from '../../drivers/veth.js';
 import { Internal } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
@@ -9,9 +10,6 @@ import { chooseFirewall, type Firewall, type FirewallBackend } from './firewall.
 import { renderIp6tables, renderIptables } from './iptables-ruleset.js';
 import { type BridgeRuleInput, RELAY_MARK, renderRuleset, renderRuleset6 } from './nft-ruleset.js';
 
-/** slirp4netns --enable-ipv6: its router's link-local address, and the address tap0 is given. */
-const SLIRP_IPV6_ROUTER = 'fe80::2';
-const SLIRP_IPV6_ADDRESS = 'fd00::100';
 const log = moduleLogger('networks.holder');
 
 export interface BridgeSpec {
@@ -123,8 +121,8 @@ export class HolderNet {
       await ipBatch(
         this.holderPid,
         [
-          ['addr', 'replace', `${SLIRP_IPV6_ADDRESS}/64`, 'dev', 'tap0', 'nodad'],
-          ['route', 'replace', 'default', 'via', SLIRP_IPV6_ROUTER, 'dev', 'tap0'],
+          ['addr', 'replace', `${SLIRP_NETWORK6.address}/64`, 'dev', 'tap0', 'nodad'],
+          ['route', 'replace', 'default', 'via', SLIRP_NETWORK6.router, 'dev', 'tap0'],
         ],
         { inet6: true },
       );

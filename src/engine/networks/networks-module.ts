@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Filters } from '../../api/query.js';
 import type { NetworksBackend } from '../../api/routes/networks.js';
 import type { DaemonConfig } from '../../config/schema.js';
+import { SLIRP_NETWORK } from '../../drivers/slirp4netns.js';
 import type { EventBus } from '../events/bus.js';
 import type { ContainerNetworking, NetContainer } from './container-hooks.js';
 import { DnsAgentProcess } from './dns-agent-process.js';
@@ -45,7 +46,7 @@ export class NetworksModule {
       ? configured
       : [...DOCKER_DEFAULT_POOLS, ...configured];
     const reserved = [parseCidr(o.slirp?.cidr ?? '10.0.2.0/24')].filter((c): c is Cidr => !!c);
-    const upstreamDns = o.slirp?.dns ?? '10.0.2.3';
+    const upstreamDns = o.slirp?.dns ?? SLIRP_NETWORK.dns;
     const netRuntime = join(o.runtimeDir, 'rootlessd', 'net');
     this.agent = new DnsAgentProcess(o.holderPid, netRuntime);
     this.core = new NetworkCore({
