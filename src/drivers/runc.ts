@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { CRUN } from './crun.js';
+import { deleteThroughStatus, killThroughStatus, startThroughFifo } from './crun-state.js';
 import { run } from './exec.js';
 
 export const RUNC = '/usr/sbin/runc';
@@ -19,13 +21,20 @@ export function runcBinary(ctx?: RuncContext): string {
   return ctx?.binary ?? RUNC;
 }
 
+/** crun, whose state folder the engine may act on directly (crun-state.ts). */
+function isCrun(ctx: RuncContext): boolean {
+  return ctx.binary === CRUN;
+}
+
 /** `runc start ID`: runs the process a `runc create` (through conmon) prepared. */
 export async function runcStart(ctx: RuncContext, id: string, signal?: AbortSignal): Promise<void> {
+  if (isCrun(ctx) && startThroughFifo(ctx.root, id)) return;
   await run(runcBinary(ctx), [...base(ctx), 'start', id], { timeoutMs: TIMEOUT_MS, signal });
 }
 
 /** `runc kill [--all] ID SIGNAL` (signal as a number). */
 export async function runcKill(ctx: RuncContext, id: string, signal: number, all = false): Promise<void> {
+  if (isCrun(ctx) && !all && killThroughStatus(ctx.root, id, signal)) return;
   await run(runcBinary(ctx), [...base(ctx), 'kill', ...(all ? ['--all'] : []), id, String(signal)], {
     timeoutMs: TIMEOUT_MS,
   });
@@ -33,6 +42,7 @@ export async function runcKill(ctx: RuncContext, id: string, signal: number, all
 
 /** `runc delete [--force] ID`. */
 export async function runcDelete(ctx: RuncContext, id: string, force = false): Promise<void> {
+  if (isCrun(ctx) && deleteThroughStatus(ctx.root, id)) return;
   await run(runcBinary(ctx), [...base(ctx), 'delete', ...(force ? ['--force'] : []), id], {
     timeoutMs: TIMEOUT_MS,
   });

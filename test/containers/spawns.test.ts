@@ -2,17 +2,31 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type Daemon, dockerOk, REPO_ROOT, runChecked, sleep, withDaemon } from '../helpers/index.js';
+import {
+  type Daemon,
+  dockerOk,
+  REPO_ROOT,
+  runChecked,
+  skipUnless,
+  sleep,
+  withDaemon,
+} from '../helpers/index.js';
 
 /**
  * The programs a container run spawns (issue 5: each costs about 10 ms). With the native addons
  * built (scripts/build-native.mjs), the rootfs is mounted and unmounted and the veth pair plugged
  * and unplugged by system calls: no mount, umount, nsenter or ip per container; only conmon (which
- * runs the runtime's create) and the runtime's start and delete remain.
+ * runs the runtime's create) and the runtime's start and delete remain. With crun, its start, kill
+ * and delete are done on its state folder (src/drivers/crun-state.ts): conmon alone is spawned.
  */
 
 let d: Daemon;
 let bb: string;
+/** crun runs new containers unless runc is forced (a chosen variant, not a missing prerequisite). */
+const CRUN_ONLY =
+  process.env.ROOTLESSD_RUNTIME === 'runc'
+    ? 'runc is forced (ROOTLESSD_RUNTIME)'
+    : skipUnless(existsSync('/usr/bin/crun'), 'crun is not installed');
 const ADDONS = ['mounts', 'veth'].every((a) => existsSync(join(REPO_ROOT, 'dist', 'native', `${a}.node`)));
 
 withDaemon({ images: ['busybox'], daemon: { daemonJson: { 'log-level': 'debug' } } }, async (env) => {
@@ -64,6 +78,48 @@ describe('programs spawned per container', () => {
       assert.ok(programs.length <= 3, programs.join(' '));
     });
   }
+
+  test('crun: run --rm spawns conmon alone; stop and kill spawn nothing', { skip: CRUN_ONLY }, async () => {
+    await settled();
+    let from = logSize();
+    assert.equal(await dockerOk(d, ['run', '--rm', '--network', 'none', bb, 'echo', 'ran']), 'ran\n');
+    await settled();
+    assert.deepEqual(
+      programsSince(from).map((p) => p.replace(/^.*\//, '')),
+      ['conmon'],
+    );
+
+    // kill: the signal reaches the container's process (its trap's exit code), and stop's SIGKILL
+    // after the timeout ends one that ignores SIGTERM (pid 1 without a handler).
+    const trap = (
+      await dockerOk(d, [
+        'run',
+        '-d',
+        '--network',
+        'none',
+        bb,
+        'sh',
+        '-c',
+        'trap "exit 7" USR1; while :; do sleep 0.1; done',
+      ])
+    ).trim();
+    const stubborn = (await dockerOk(d, ['run', '-d', '--network', 'none', bb, 'sleep', '600'])).trim();
+    await settled();
+    from = logSize();
+    await dockerOk(d, ['kill', '-s', 'USR1', trap]);
+    assert.equal((await dockerOk(d, ['wait', trap])).trim(), '7');
+    await dockerOk(d, ['stop', '-t', '1', stubborn]);
+    assert.equal((await dockerOk(d, ['inspect', '-f', '{{.State.ExitCode}}', stubborn])).trim(), '137');
+    await dockerOk(d, ['start', stubborn]);
+    assert.equal((await dockerOk(d, ['inspect', '-f', '{{.State.Running}}', stubborn])).trim(), 'true');
+    await dockerOk(d, ['rm', '-f', trap, stubborn]);
+    await settled();
+    assert.deepEqual(
+      programsSince(from).map((p) => p.replace(/^.*\//, '')),
+      ['conmon'],
+      'only the restart of the stopped container spawns (its conmon)',
+    );
+  });
 
   test('run on an IPv6 network: IPv6 address and default route plugged natively, no ip run', async () => {
     await dockerOk(d, ['network', 'create', '--ipv6', '--subnet', 'fd00:5:6::/64', 'six']);
