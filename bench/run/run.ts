@@ -5,6 +5,8 @@
  *   - 20 × `docker run -d busybox sleep 600`, 4 at a time (total wall time)
  *   - `docker ps -a` with 100 containers made by `docker create` (median of 10)
  *   - `docker exec C true` (median of N)
+ *   - the engine's share: run --rm and exec through the API by dockerode, and the CLI's own cost
+ *     (`docker --version`, `docker version`; api-latency.ts)
  *   - idle memory of the whole daemon tree (RSS, PSS and anonymous memory of every process, and the
  *     tree's footprint: see treeFootprintKiB)
  * Writes bench/results/run.json.   Run: node scripts/bench.mjs run   (BENCH_RUNS=20 by default;
@@ -16,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { pushBusybox } from '../../test/fixtures/images.js';
 import { startRegistry } from '../../test/fixtures/registry.js';
 import { type Daemon, sleep, startDaemon } from '../../test/helpers/index.js';
+import { apiFigures } from './api-latency.js';
 import {
   cli,
   cliOk,
@@ -103,6 +106,15 @@ try {
     ...stats(await samples(RUNS, execArgs, daemon)),
   };
   console.log('exec true', figures.execTrue);
+
+  Object.assign(figures, await apiFigures(daemon, 'busybox', 'bench-d0', RUNS));
+  console.log(
+    'api and cli floor',
+    figures.cliVersionOnly,
+    figures.cliOneRoundTrip,
+    figures.apiRunRmNetworkNone,
+    figures.apiExecTrue,
+  );
 
   await cliOk(daemon, ['rm', '-f', ...Array.from({ length: DETACHED }, (_, i) => `bench-d${i}`)]);
 
