@@ -108,10 +108,14 @@ describe('docker commit', () => {
       'history',
       '--no-trunc',
       '--format',
-      '{{.CreatedBy}}|{{.Comment}}',
+      '{{.CreatedBy}}|{{.Comment}}|{{.Size}}',
       img1,
     ]);
-    assert.match(history.split('\n')[0] ?? '', /^sh -c mkdir -p \/data\/sub.*\|first commit$/);
+    const lines = history.trim().split('\n');
+    assert.match(lines[0] ?? '', /^sh -c mkdir -p \/data\/sub.*\|first commit\|\d/);
+    // The commit's layer is sized on the commit's own line, not on the base image's CMD entry.
+    assert.doesNotMatch(lines[0] ?? '', /\|0B$/, history);
+    assert.match(lines.find((l) => l.includes('CMD')) ?? '', /\|0B$/, history);
     await dockerOk(d, ['rm', c1]);
   });
 
