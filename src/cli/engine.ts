@@ -1,3 +1,5 @@
+// First: zod's setting applies to schemas built after it (zod-jitless.ts).
+import '../types/zod-jitless.js';
 import { chmod, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { createApp } from '../api/create-app.js';

@@ -1,4 +1,6 @@
 /** The rootlessd command line: the daemon (launcher) and its subcommands. Entry: main.ts. */
+// First: zod's setting applies to schemas built after it (zod-jitless.ts).
+import '../types/zod-jitless.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
