@@ -8,6 +8,7 @@
 //   malloc-trim     the daemon's processes keep glibc's free pages at idle (more memory)
 //   mounts          the engine spawns mount(8)/umount(8)
 //   netns-socket    the embedded DNS runs in the netns agent process (more memory)
+//   spawn           the engine spawns conmon for an exec through Node (a fork of the engine)
 //   veth            the engine runs ip through nsenter to plug containers into bridges
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -20,6 +21,7 @@ const FALLBACK = {
   'malloc-trim': 'idle processes will not give free malloc pages back',
   mounts: 'the engine will spawn mount(8)/umount(8)',
   'netns-socket': 'the embedded DNS will run in the netns agent process',
+  spawn: 'the engine will fork itself (through Node) to start conmon for an exec',
   veth: 'the engine will run ip through nsenter to plug containers into bridges',
 };
 const includes = [

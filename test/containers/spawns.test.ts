@@ -13,7 +13,9 @@ import { type Daemon, dockerOk, REPO_ROOT, runChecked, sleep, withDaemon } from 
 
 let d: Daemon;
 let bb: string;
-const ADDONS = ['mounts', 'veth'].every((a) => existsSync(join(REPO_ROOT, 'dist', 'native', `${a}.node`)));
+const ADDONS = ['mounts', 'veth', 'spawn'].every((a) =>
+  existsSync(join(REPO_ROOT, 'dist', 'native', `${a}.node`)),
+);
 
 withDaemon({ images: ['busybox'], daemon: { daemonJson: { 'log-level': 'debug' } } }, async (env) => {
   d = env.daemon;
@@ -26,12 +28,18 @@ const logSize = () => statSync(join(d.base, 'daemon.log')).size;
 
 /** Programs the engine ran or spawned (debug `run`/`spawn` lines) in its log since `from`. */
 function programsSince(from: number): string[] {
-  const out: string[] = [];
+  return spawnsSince(from).map((s) => s.program);
+}
+
+/** Each `run`/`spawn` line since `from`: the program, and `vfork` when the addon spawned it. */
+function spawnsSince(from: number): Array<{ program: string; via?: string }> {
+  const out: Array<{ program: string; via?: string }> = [];
   for (const line of readFileSync(join(d.base, 'daemon.log')).subarray(from).toString().split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      const o = JSON.parse(line) as { msg?: string; cmd?: string };
-      if ((o.msg === 'run' || o.msg === 'spawn') && o.cmd) out.push(o.cmd.split(' ')[0] ?? '');
+      const o = JSON.parse(line) as { msg?: string; cmd?: string; via?: string };
+      if ((o.msg === 'run' || o.msg === 'spawn') && o.cmd)
+        out.push({ program: o.cmd.split(' ')[0] ?? '', ...(o.via ? { via: o.via } : {}) });
     } catch {}
   }
   return out;
@@ -48,7 +56,7 @@ async function settled(): Promise<void> {
 
 describe('programs spawned per container', () => {
   test('the native addons were built (npm run build, with a C compiler)', () => {
-    assert.ok(ADDONS, 'dist/native/mounts.node or veth.node is missing');
+    assert.ok(ADDONS, 'dist/native/mounts.node, veth.node or spawn.node is missing');
   });
 
   for (const net of ['none', 'bridge']) {
@@ -109,5 +117,22 @@ describe('programs spawned per container', () => {
     assert.ok(holder, 'holder pid');
     const links = await runChecked('nsenter', [`--net=/proc/${holder}/ns/net`, 'ip', '-o', 'link']);
     assert.doesNotMatch(links, /veth/, links);
+  });
+
+  test('exec: conmon only, started by vfork (no fork of the engine), and it ran the command', async () => {
+    await dockerOk(d, ['run', '-d', '--name', 'spawns-exec', '--network', 'none', bb, 'sleep', '600']);
+    await settled();
+    const from = logSize();
+    assert.equal((await dockerOk(d, ['exec', 'spawns-exec', 'echo', 'hi'])).trim(), 'hi');
+    // Detached: conmon is released without an attach socket.
+    await dockerOk(d, ['exec', '-d', 'spawns-exec', 'touch', '/tmp/detached']);
+    await settled();
+    const spawns = spawnsSince(from).map((s) => ({ ...s, program: s.program.replace(/^.*\//, '') }));
+    assert.deepEqual(spawns, [
+      { program: 'conmon', via: 'vfork' },
+      { program: 'conmon', via: 'vfork' },
+    ]);
+    await dockerOk(d, ['exec', 'spawns-exec', 'test', '-e', '/tmp/detached']);
+    await dockerOk(d, ['rm', '-f', 'spawns-exec']);
   });
 });
