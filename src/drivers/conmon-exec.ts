@@ -2,8 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { Internal } from '../errdefs/index.js';
 import { moduleLogger } from '../log/index.js';
 import { CONMON_BINARY, type ConmonOptions, conmonArgs, parseMessages, type SyncMessage } from './conmon.js';
-import { spawnPipes } from './exec.js';
-import { type SpawnStdio, spawnNative } from './native-spawn.js';
+import { type LightChild, spawnLight } from './exec.js';
 
 export interface ConmonExecStarted {
   /** The exec process's pid. */
@@ -61,33 +60,14 @@ export interface ConmonExecHooks {
   connect?: () => Promise<void>;
 }
 
-/**
- * conmon with its descriptors 2.. as pipes (stderr, sync, start, attach when attaching):
- * through our vfork addon when built (Node would fork the engine), else through execa.
- */
-function spawnConmon(
-  args: string[],
-  attach: boolean,
-): { pid: number | undefined; fds: Array<Readable | Writable | undefined> } {
+/** conmon with its descriptors 2.. as pipes: stderr, sync, start, attach when attaching. */
+function spawnConmon(args: string[], attach: boolean): LightChild {
   const env: Record<string, string> = { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' };
   if (attach) env._OCI_ATTACHPIPE = '5';
-  const stdio: SpawnStdio[] = [
-    'ignore',
-    'ignore',
-    'pipe',
-    'pipe',
-    'pipe',
-    ...(attach ? ['pipe' as const] : []),
-  ];
-  const native = spawnNative(CONMON_BINARY, args, { stdio, env });
-  if (native) return { pid: native.pid, fds: native.stdio };
-  const child = spawnPipes(CONMON_BINARY, args, {
-    stdio: attach
-      ? ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe']
-      : ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+  return spawnLight(CONMON_BINARY, args, {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', ...(attach ? ['pipe' as const] : [])],
     env,
   });
-  return { pid: child.pid, fds: child.stdio as unknown as Array<Readable | Writable | undefined> };
 }
 
 /**
@@ -110,14 +90,14 @@ export async function startConmonExec(o: ConmonOptions, hooks: ConmonExecHooks):
       { exec: o.uuid?.slice(0, 12), step, ms: Math.round((performance.now() - t0) * 10) / 10 },
       'exec step',
     );
-  let child: ReturnType<typeof spawnConmon>;
+  let child: LightChild;
   try {
     child = spawnConmon(conmonArgs(o), attach);
   } catch (err) {
     const failed = await prepared;
     throw failed ?? new Internal(`conmon exec: ${(err as Error).message}`, { cause: err });
   }
-  const fds = child.fds;
+  const fds = child.stdio;
   const destroyAll = () => {
     for (const f of fds) f?.destroy();
   };

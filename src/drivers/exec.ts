@@ -1,6 +1,8 @@
+import type { Duplex } from 'node:stream';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { type ErrorOptions, Internal } from '../errdefs/index.js';
 import { moduleLogger } from '../log/index.js';
+import { type SpawnStdio, spawnNative } from './native-spawn.js';
 
 const log = moduleLogger('exec');
 
@@ -140,4 +142,31 @@ export function spawnPipes(file: string, args: readonly string[], options: Spawn
   });
   child.on('error', (err) => log.debug({ err, file }, 'spawn failed'));
   return child;
+}
+
+/** The engine's end of each of a light spawn's "pipe" descriptors, by the child's number. */
+export interface LightChild {
+  pid: number | undefined;
+  stdio: Array<Duplex | undefined>;
+}
+
+/**
+ * As spawnPipes, for a program started on a client's path (conmon for an exec): through our
+ * vfork addon (native-spawn.ts) when it was built, as Node's fork of the whole engine costs
+ * several ms with the event loop blocked; else through execa. Descriptors are /dev/null or
+ * socket pairs; the child is reaped but its exit is not reported (the caller reads its pipes).
+ * Throws when the addon cannot run the program.
+ */
+export function spawnLight(
+  file: string,
+  args: readonly string[],
+  options: { stdio: [SpawnStdio, SpawnStdio, SpawnStdio, ...SpawnStdio[]]; env?: Record<string, string> },
+): LightChild {
+  const native = spawnNative(file, args, options);
+  if (native) {
+    log.debug({ cmd: commandLine(file, args), via: 'vfork' }, 'spawn');
+    return native;
+  }
+  const child = spawnPipes(file, args, options);
+  return { pid: child.pid, stdio: child.stdio as unknown as Array<Duplex | undefined> };
 }

@@ -1,15 +1,15 @@
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { moduleLogger } from '../log/index.js';
-import { commandLine } from './exec.js';
 
 const log = moduleLogger('exec');
 
 /**
- * posix_spawn(3) through our addon (native/spawn.c → dist/native/spawn.node). Node's
+ * vfork(2) + execve(2) through our addon (native/spawn.c → dist/native/spawn.node). Node's
  * child_process forks the whole engine before the exec: with the engine's heap that is several
  * milliseconds with the event loop blocked, on the path of every `docker exec`. Undefined when
- * the addon was not built (no C compiler): callers then spawn through execa.
+ * the addon was not built (no C compiler). Called only by exec.ts (spawnLight), which logs the
+ * command line and falls back to execa.
  */
 interface SpawnAddon {
   spawn(file: string, args: string[], env: string[], stdio: SpawnStdio[]): { pid: number; fds: number[] };
@@ -36,7 +36,7 @@ function load(): SpawnAddon | undefined {
       return addon;
     } catch {}
   }
-  log.info('native spawn addon missing: conmon for an exec is spawned through Node');
+  log.info('native spawn addon missing: conmon for an exec is spawned through Node (execa)');
   addon = null;
   return undefined;
 }
@@ -57,7 +57,6 @@ export function spawnNative(
   const env = Object.entries({ ...process.env, ...options.env })
     .filter((kv): kv is [string, string] => kv[1] !== undefined)
     .map(([k, v]) => `${k}=${v}`);
-  log.debug({ cmd: commandLine(file, args), via: 'vfork' }, 'spawn');
   const { pid, fds } = a.spawn(file, [file, ...args], env, options.stdio);
   return {
     pid,
