@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { type Daemon, docker, dockerOk, dockerode, sleep, waitForApi, withDaemon } from '../helpers/index.js';
 
@@ -129,6 +130,33 @@ describe('docker exec', () => {
     const r = await docker(d, ['exec', 'ex', 'no-such-command']);
     assert.equal(r.exitCode, 127);
     assert.match(r.stderr, /executable file not found in \$PATH/);
+  });
+
+  test('-u with an unknown user fails as Docker (126) and leaves no conmon behind', async () => {
+    const r = await docker(d, ['exec', '-u', 'no-such-user', 'ex', 'id']);
+    assert.equal(r.exitCode, 126);
+    assert.match(r.stderr, /unable to find user no-such-user/);
+    // conmon was started before the spec failed (it loads meanwhile), then killed.
+    const api = dockerode(d);
+    const exec = await api.getContainer('ex').exec({ Cmd: ['id'], User: 'no-such-user' });
+    await exec.start({ Detach: true });
+    let info = await exec.inspect();
+    for (let i = 0; i < 50 && info.ExitCode === null; i++) {
+      await sleep(100);
+      info = await exec.inspect();
+    }
+    assert.equal(info.ExitCode, 126);
+    const withId = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(exec.id);
+        } catch {
+          return false;
+        }
+      });
+    assert.deepEqual(withId, []);
+    assert.equal((await docker(d, ['exec', 'ex', 'true'])).exitCode, 0);
   });
 
   test('resize reaches the pty of a tty exec (dockerode)', async () => {

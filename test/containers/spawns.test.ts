@@ -166,4 +166,20 @@ describe('programs spawned per container', () => {
     const links = await runChecked('nsenter', [`--net=/proc/${holder}/ns/net`, 'ip', '-o', 'link']);
     assert.doesNotMatch(links, /veth/, links);
   });
+
+  test('exec: conmon only, and it ran the command', async () => {
+    await dockerOk(d, ['run', '-d', '--name', 'spawns-exec', '--network', 'none', bb, 'sleep', '600']);
+    await settled();
+    const from = logSize();
+    assert.equal((await dockerOk(d, ['exec', 'spawns-exec', 'echo', 'hi'])).trim(), 'hi');
+    // Detached: conmon is released without an attach socket.
+    await dockerOk(d, ['exec', '-d', 'spawns-exec', 'touch', '/tmp/detached']);
+    await settled();
+    assert.deepEqual(
+      programsSince(from).map((p) => p.replace(/^.*\//, '')),
+      ['conmon', 'conmon'],
+    );
+    await dockerOk(d, ['exec', 'spawns-exec', 'test', '-e', '/tmp/detached']);
+    await dockerOk(d, ['rm', '-f', 'spawns-exec']);
+  });
 });

@@ -21,8 +21,10 @@ export function runtimeMessage(text: string): string {
 /**
  * Writes the exec's process spec into its folder and has conmon run `runc exec` in the
  * container; with `attach`, `connectAttach` is called once conmon's attach socket is up.
+ * conmon is spawned first: its start (loading its libraries, ~10 ms) overlaps the folders
+ * and the spec file, which it needs only once released.
  */
-export async function launchExec(
+export function launchExec(
   layout: ContainersLayout,
   c: LiveContainer,
   e: ExecRecord,
@@ -32,23 +34,25 @@ export async function launchExec(
   const folders = runtimeFolders(layout);
   const rt = runtimeOf(layout, c.id);
   const exitDir = join(e.dir, 'exit');
-  const [h, w] = e.config.ConsoleSize ?? [0, 0];
-  // Side by side: each is a round trip to libuv's thread pool.
-  const [processSpec] = await Promise.all([
-    execProcessSpec(c.paths.spec, c.paths.rootfs, {
-      cmd: e.config.Cmd,
-      env: e.config.Env,
-      workingDir: e.config.WorkingDir,
-      user: e.config.User,
-      tty: e.config.Tty,
-      privileged: e.config.Privileged,
-      ...(h && w ? { consoleSize: { height: h, width: w } } : {}),
-    }),
-    mkdir(exitDir, { recursive: true }),
-    mkdir(folders.socketDir, { recursive: true }),
-  ]);
   const specPath = join(e.dir, 'process.json');
-  await writeFile(specPath, JSON.stringify(processSpec));
+  const [h, w] = e.config.ConsoleSize ?? [0, 0];
+  const ready = (async () => {
+    // Side by side: each is a round trip to libuv's thread pool.
+    const [processSpec] = await Promise.all([
+      execProcessSpec(c.paths.spec, c.paths.rootfs, {
+        cmd: e.config.Cmd,
+        env: e.config.Env,
+        workingDir: e.config.WorkingDir,
+        user: e.config.User,
+        tty: e.config.Tty,
+        privileged: e.config.Privileged,
+        ...(h && w ? { consoleSize: { height: h, width: w } } : {}),
+      }),
+      mkdir(exitDir, { recursive: true }),
+      mkdir(folders.socketDir, { recursive: true }),
+    ]);
+    await writeFile(specPath, JSON.stringify(processSpec));
+  })();
   return span(log, 'conmon-exec', { exec: e.id.slice(0, 12) }, () =>
     startConmonExec(
       {
@@ -67,7 +71,7 @@ export async function launchExec(
         tty: e.config.Tty,
         exec: { processSpec: specPath, attach },
       },
-      attach ? connectAttach : undefined,
+      { ready, ...(attach ? { connect: connectAttach } : {}) },
     ),
   );
 }
