@@ -47,7 +47,9 @@ let undici: Promise<Undici> | undefined;
  * nothing.
  */
 function loadUndici(): Promise<Undici> {
-  undici ??= import('undici');
+  // From the engine bundle's undici chunk (scripts/bundle-engine.mjs), this CommonJS package's
+  // exports are only the default one; Node's own loader gives both.
+  undici ??= import('undici').then((m) => (m as Undici & { default?: Undici }).default ?? m);
   return undici;
 }
 
