@@ -14,7 +14,29 @@
 // comment) makes it a two-byte string, 5.8 MB instead of 2.1 MB. Names are kept, so stack
 // traces stay readable; the source map is written beside it for NODE_OPTIONS=--enable-source-maps.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+
+/**
+ * zod's `z.locales` namespace holds its error messages in some fifty languages (0.3 MB of
+ * source, which each process would keep); rootlessd uses only English, the default
+ * (`zod/v4/locales/en.js`, imported by zod itself). The namespace is built with `en` alone.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes('/node_modules/zod/')
+        ? { path: join(dirname(args.importer), '../locales/index.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 async function bundle(entry, name, splitting) {
   const result = await build({
@@ -37,6 +59,7 @@ async function bundle(entry, name, splitting) {
     banner: {
       js: "import { createRequire as __rootlessdRequire } from 'node:module'; const require = __rootlessdRequire(import.meta.url);",
     },
+    plugins: [zodEnglishOnly],
     logLevel: 'warning',
   });
   for (const outfile of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.mjs'))) {
