@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { type Daemon, docker, dockerOk, withDaemon } from '../helpers/index.js';
+import { type Daemon, docker, dockerOk, until, withDaemon } from '../helpers/index.js';
 
 /** The daemon's netns agent processes alive now. */
 function agents(d: Daemon): number[] {
@@ -24,7 +24,7 @@ describe('embedded DNS in the engine; netns agent only with published ports', ()
     {
       images: ['busybox'],
       teardown: async () => {
-        await docker(daemon, ['rm', '-f', 'dnsweb', 'dnspub']);
+        await docker(daemon, ['rm', '-f', 'dnsweb', 'dnspub', 'dnspub2', 'dnspub3']);
         await docker(daemon, ['network', 'rm', 'dnsnet']);
       },
     },
@@ -90,5 +90,51 @@ describe('embedded DNS in the engine; netns agent only with published ports', ()
     const port = (await dockerOk(daemon, ['port', 'dnspub', '80'])).trim().split(':').pop();
     const res = await fetch(`http://127.0.0.1:${port}/`);
     assert.ok(res.status > 0);
+  });
+
+  test('the agent stops with the last published port and starts again with the next', async () => {
+    const httpd = (name: string) => [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '-p',
+      '127.0.0.1::80',
+      image,
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/',
+    ];
+    const served = async (name: string) => {
+      const port = (await dockerOk(daemon, ['port', name, '80'])).trim().split(':').pop();
+      return (await fetch(`http://127.0.0.1:${port}/`)).status;
+    };
+    if (agents(daemon).length === 0) await dockerOk(daemon, httpd('dnspub'));
+    const first = agents(daemon);
+    assert.equal(first.length, 1);
+    // A second container with a published port shares the agent; the first one going away
+    // leaves it running for the second.
+    await dockerOk(daemon, httpd('dnspub2'));
+    await dockerOk(daemon, ['rm', '-f', 'dnspub']);
+    assert.deepEqual(agents(daemon), first);
+    assert.ok((await served('dnspub2')) > 0);
+
+    await dockerOk(daemon, ['stop', '-t', '0', 'dnspub2']);
+    await until(() => agents(daemon).length === 0, 'the netns agent to stop with the last published port');
+
+    await dockerOk(daemon, httpd('dnspub3'));
+    const next = agents(daemon);
+    assert.equal(next.length, 1);
+    assert.notDeepEqual(next, first);
+    assert.ok((await served('dnspub3')) > 0);
+    // A stopped container started again publishes its port again, through an agent.
+    await dockerOk(daemon, ['rm', '-f', 'dnspub3']);
+    await until(() => agents(daemon).length === 0, 'the netns agent to stop again');
+    await dockerOk(daemon, ['start', 'dnspub2']);
+    assert.equal(agents(daemon).length, 1);
+    assert.ok((await served('dnspub2')) > 0);
   });
 });

@@ -60,9 +60,10 @@ function isAgent(pid: number): boolean {
 /**
  * The embedded DNS and the published-port relay of the container network. The DNS runs in the
  * engine, its sockets bound inside the container network by the netns-socket addon; the netns
- * agent, a child process inside that network, relays published ports and is started with the
- * first one (an engine without published ports runs no agent: about 40 MiB of RSS less). Its
- * ports go over its IPC channel, each with its listening host socket. Without the addon, the
+ * agent, a child process inside that network, relays published ports: it is started with the
+ * first one and stopped when the last one is gone, to start again with the next (an engine
+ * without published ports runs no agent: about 40 MiB of RSS less). Its ports go over its IPC
+ * channel, each with its listening host socket. Without the addon, the
  * agent also serves the DNS and starts with the engine, as before: its DNS config is a file
  * written atomically, which a SIGHUP makes it read again.
  */
@@ -78,6 +79,12 @@ export class DnsAgentProcess {
   private dns: { server: DnsServer; binder: NetnsBinder } | undefined;
   private upstream = '';
   private agentStarting: Promise<void> | undefined;
+  /** An agent being stopped because no port is published any more (see stopAgentIfUnused). */
+  private agentStopping: Promise<void> | undefined;
+  /** Keys of the ports the agent relays now. */
+  private readonly relayed = new Set<string>();
+  /** Publishes under way: the agent is not stopped while one is. */
+  private publishing = 0;
 
   constructor(
     private readonly holderPid: number,
@@ -152,7 +159,9 @@ export class DnsAgentProcess {
     }
     if (child.pid) await writeFile(this.pidFile, String(child.pid));
     void child.then((r) => {
-      if (!this.stopping) log.warn({ exitCode: r.exitCode, signal: r.signal }, 'dns agent exited');
+      // An agent stopped on purpose is no longer this.child.
+      if (!this.stopping && this.child === child)
+        log.warn({ exitCode: r.exitCode, signal: r.signal }, 'dns agent exited');
     });
   }
 
@@ -174,10 +183,19 @@ export class DnsAgentProcess {
    * then on. The engine's own copy is closed once the agent has it.
    */
   async publish(m: PublishMessage, socket: Server | DgramSocket): Promise<void> {
-    await this.ensureAgent();
-    const reply = await this.ask(m.key, (done) => this.child?.send(m, socket, done));
-    if (reply.op !== 'published') throw new Error(reply.error ?? 'the netns agent refused the port');
-    socket.close();
+    this.publishing += 1;
+    try {
+      // An agent stopping as the last port went away is gone before the next one starts.
+      await this.agentStopping;
+      await this.ensureAgent();
+      const reply = await this.ask(m.key, (done) => this.child?.send(m, socket, done));
+      if (reply.op !== 'published') throw new Error(reply.error ?? 'the netns agent refused the port');
+      this.relayed.add(m.key);
+      socket.close();
+    } finally {
+      this.publishing -= 1;
+      this.stopAgentIfUnused();
+    }
   }
 
   /** Closes a published port in the agent (its host socket with it). */
@@ -185,6 +203,31 @@ export class DnsAgentProcess {
     await this.ask(`un${key}`, (done) => this.child?.send({ op: 'unpublish', key }, done)).catch(
       (err: unknown) => log.warn({ err, key }, 'unpublish failed'),
     );
+    this.relayed.delete(key);
+    this.stopAgentIfUnused();
+  }
+
+  /**
+   * Stops the agent once it relays no port and none is being published, where the engine
+   * serves the DNS itself (without the addon the agent serves it and stays). The next
+   * published port starts it again.
+   */
+  private stopAgentIfUnused(): void {
+    if (!this.dns || this.stopping || this.relayed.size > 0 || this.publishing > 0) return;
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    log.info('no published port left: stopping the netns agent');
+    this.agentStopping = (async () => {
+      child.kill('SIGTERM');
+      await child.then(
+        () => undefined,
+        () => undefined,
+      );
+      await rm(this.pidFile, { force: true });
+    })().finally(() => {
+      this.agentStopping = undefined;
+    });
   }
 
   private ask(waitKey: string, send: (done: (err: Error | null) => void) => void): Promise<AgentReply> {
@@ -217,6 +260,7 @@ export class DnsAgentProcess {
     this.dns?.binder.close();
     this.dns = undefined;
     await this.agentStarting?.catch(() => undefined);
+    await this.agentStopping;
     this.child?.kill('SIGTERM');
     await rm(this.pidFile, { force: true });
   }

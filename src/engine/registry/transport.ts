@@ -38,16 +38,16 @@ function hasProxyEnv(env: NodeJS.ProcessEnv = process.env): boolean {
 
 const dispatchers = new Map<string, Dispatcher>();
 
-type Undici = typeof import('undici');
-let undici: Promise<Undici> | undefined;
+type UndiciParts = typeof import('./undici-parts.js');
+let undici: Promise<UndiciParts> | undefined;
 
 /**
- * undici is loaded at the first registry request: evaluating its modules takes about 7 MiB
- * (its own fetch, cache stores, mock agents…), which an engine that does not pull keeps for
- * nothing.
+ * undici is loaded at the first registry request, and only the parts of it used here
+ * (undici-parts.ts): evaluating its modules takes about 7 MiB (its own fetch, cache stores,
+ * mock agents…), which an engine that does not pull keeps for nothing.
  */
-function loadUndici(): Promise<Undici> {
-  undici ??= import('undici');
+function loadUndici(): Promise<UndiciParts> {
+  undici ??= import('./undici-parts.js');
   return undici;
 }
 
