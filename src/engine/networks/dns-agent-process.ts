@@ -16,6 +16,12 @@ import type { AgentReply, PublishMessage } from './port-messages.js';
 const log = moduleLogger('networks.dns-agent');
 const READY_TIMEOUT_MS = 10_000;
 const REPLY_TIMEOUT_MS = 5000;
+/**
+ * How long the agent outlives the last published port: a script or test suite that runs
+ * `docker run -p …` one container after another keeps one agent instead of starting a node
+ * process (~40 MiB, some 100 ms) for each.
+ */
+const AGENT_LINGER_MS = 5000;
 
 /** The agent's script beside this module, or, from the engine bundle in dist/cli, in dist/engine. */
 function agentScript(): string {
@@ -85,6 +91,8 @@ export class DnsAgentProcess {
   private readonly relayed = new Set<string>();
   /** Publishes under way: the agent is not stopped while one is. */
   private publishing = 0;
+  /** The agent's stop after the last port went away, AGENT_LINGER_MS later. */
+  private lingering: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly holderPid: number,
@@ -184,6 +192,8 @@ export class DnsAgentProcess {
    */
   async publish(m: PublishMessage, socket: Server | DgramSocket): Promise<void> {
     this.publishing += 1;
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     try {
       // An agent stopping as the last port went away is gone before the next one starts.
       await this.agentStopping;
@@ -207,13 +217,27 @@ export class DnsAgentProcess {
     this.stopAgentIfUnused();
   }
 
+  /** No port relayed and none being published (and the engine serves the DNS itself). */
+  private agentUnused(): boolean {
+    return Boolean(this.dns) && !this.stopping && this.relayed.size === 0 && this.publishing === 0;
+  }
+
   /**
-   * Stops the agent once it relays no port and none is being published, where the engine
-   * serves the DNS itself (without the addon the agent serves it and stays). The next
-   * published port starts it again.
+   * Stops the agent AGENT_LINGER_MS after it last relayed a port, if none came meanwhile, where
+   * the engine serves the DNS itself (without the addon the agent serves it and stays). The
+   * next published port starts it again.
    */
   private stopAgentIfUnused(): void {
-    if (!this.dns || this.stopping || this.relayed.size > 0 || this.publishing > 0) return;
+    if (!this.agentUnused() || !this.child || this.lingering) return;
+    this.lingering = setTimeout(() => {
+      this.lingering = undefined;
+      this.stopUnusedAgent();
+    }, AGENT_LINGER_MS);
+    this.lingering.unref();
+  }
+
+  private stopUnusedAgent(): void {
+    if (!this.agentUnused()) return;
     const child = this.child;
     if (!child) return;
     this.child = undefined;
@@ -256,6 +280,7 @@ export class DnsAgentProcess {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.lingering);
     this.dns?.server.close();
     this.dns?.binder.close();
     this.dns = undefined;
