@@ -50,7 +50,8 @@ export async function createContainer(
     );
     const snapshotter = await o.snapshotter();
     await span(log, 'snapshot-prepare', t, () => snapshotter.prepare(snapshotKey(id), image.chainId));
-    await span(log, 'save-record', t, () => Promise.all([c.saveRecord(), c.saveState()]));
+    // No state.json yet: a container without one loads with the initial state, as it is now.
+    await span(log, 'save-record', t, () => c.saveRecord());
     registry.add(c);
     ctx.publish(c, 'create');
     return { Id: id, Warnings: warnings };

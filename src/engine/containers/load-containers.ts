@@ -47,7 +47,8 @@ export class ContainerLoader {
         const paths = containerPaths(o.layout, id);
         const record = await readJsonRecord(paths.config, ContainerRecordSchema);
         if (!record) continue;
-        // A state lost to a machine crash (it is written without fsync): an exited container.
+        // No state.json: never started since its create (none is written then), or lost to a
+        // machine crash (it is written without fsync). Either way the initial state.
         const state =
           (await readJsonRecord(paths.state, ContainerStateSchema).catch((err: unknown) => {
             log.warn({ err, id }, 'container state unreadable; taken as exited');

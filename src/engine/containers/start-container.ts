@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { copyFile, lstat, mkdir, writeFile } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { type ConmonCreated, readExitFile, startConmon } from '../../drivers/conmon.js';
 import { CRUN } from '../../drivers/crun.js';
@@ -167,14 +167,21 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       const dir = join(c.paths.rootfs, normalize(`/${config.WorkingDir}`));
       await mkdir(dir, { recursive: true }).catch(() => undefined);
     }
-    // Mount points of the three files, side by side; nothing is written through a symlink.
-    await mkdir(join(c.paths.rootfs, 'etc'), { recursive: true }).catch(() => undefined);
-    await Promise.all(
-      ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'].map((f) => {
-        const p = join(c.paths.rootfs, f);
-        return lstat(p).catch(() => writeFile(p, '', { flag: 'wx' }).catch(() => undefined));
-      }),
-    );
+    // Mount points of the three files (in synchronous calls: a folder and three empty files);
+    // nothing is written through a symlink (`wx` does not follow one).
+    try {
+      mkdirSync(join(c.paths.rootfs, 'etc'), { recursive: true });
+    } catch {}
+    for (const f of ['etc/hosts', 'etc/hostname', 'etc/resolv.conf']) {
+      const p = join(c.paths.rootfs, f);
+      try {
+        lstatSync(p);
+      } catch {
+        try {
+          writeFileSync(p, '', { flag: 'wx' });
+        } catch {}
+      }
+    }
     const peerConfig = peer ? configOf(peer.record) : undefined;
     const spec = buildSpec({
       // The joined namespace's host name, as Docker does.
