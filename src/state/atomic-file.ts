@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
@@ -22,10 +22,10 @@ const tmpSibling = (path: string) =>
 /**
  * writeFileAtomic without fsync: the temporary file is opened, written and closed in
  * synchronous calls (a few hundredths of a ms each, against ~0.3 ms for each hand-over to the
- * thread pool and back on this loaded 2-core machine); only the rename goes to the thread
- * pool, because a rename over an existing file makes ext4 start writing the new file's data
- * out first (auto_da_alloc), which takes 5–10 ms in 1 of 100 renames here and must not stall
- * the engine's thread.
+ * thread pool and back on this loaded 2-core machine). A rename over an existing file goes to
+ * the thread pool, because it makes ext4 start writing the new file's data out first
+ * (auto_da_alloc), which takes 5–10 ms in 1 of 100 renames here and must not stall the
+ * engine's thread; a rename to a name not taken yet (a record's first write) is made at once.
  */
 async function writeFileAtomicFast(path: string, data: string | Uint8Array, mode: number): Promise<void> {
   const tmp = tmpSibling(path);
@@ -37,7 +37,8 @@ async function writeFileAtomicFast(path: string, data: string | Uint8Array, mode
     writeTmpSync(tmp, data, mode);
   }
   try {
-    await rename(tmp, path);
+    if (existsSync(path)) await rename(tmp, path);
+    else renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
