@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Internal } from '../errdefs/index.js';
 import { spawnPipes } from './exec.js';
@@ -158,9 +158,15 @@ export async function startConmon(o: ConmonOptions, signal?: AbortSignal): Promi
 
 export const CONMON_BINARY = CONMON;
 
-/** The exit code in one of conmon's exit files (`--exit-dir`), or undefined when there is none. */
+/**
+ * The exit code in one of conmon's exit files (`--exit-dir`), or undefined when there is none.
+ * Read in one synchronous call: a few bytes, on the way from a container's exit to its waiters.
+ */
 export async function readExitFile(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {}
   const n = Number.parseInt(text.trim(), 10);
   return Number.isFinite(n) ? n : undefined;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
@@ -10,8 +11,51 @@ export interface AtomicWriteOptions {
    * of the engine never leaves a torn record; only a crash of the machine may lose the last
    * write. For records rewritten on every container state change, whose loss the start-up
    * reconciliation repairs (container state, endpoints): an fsync costs 5–50 ms per write.
+   * Such a write is made mostly in synchronous calls (writeFileAtomicFast).
    */
   durable?: boolean;
+}
+
+const tmpSibling = (path: string) =>
+  join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+
+/**
+ * writeFileAtomic without fsync: the temporary file is opened, written and closed in
+ * synchronous calls (a few hundredths of a ms each, against ~0.3 ms for each hand-over to the
+ * thread pool and back on this loaded 2-core machine). A rename over an existing file goes to
+ * the thread pool, because it makes ext4 start writing the new file's data out first
+ * (auto_da_alloc), which takes 5–10 ms in 1 of 100 renames here and must not stall the
+ * engine's thread; a rename to a name not taken yet (a record's first write) is made at once.
+ */
+async function writeFileAtomicFast(path: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const tmp = tmpSibling(path);
+  try {
+    writeTmpSync(tmp, data, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(path), { recursive: true });
+    writeTmpSync(tmp, data, mode);
+  }
+  try {
+    if (existsSync(path)) await rename(tmp, path);
+    else renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function writeTmpSync(tmp: string, data: string | Uint8Array, mode: number): void {
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
 }
 
 /**
@@ -25,8 +69,9 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const durable = options.durable ?? true;
+  if (!durable) return writeFileAtomicFast(path, data, mode);
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tmpSibling(path);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(tmp, 'w', mode);
@@ -47,7 +92,6 @@ export async function writeFileAtomic(
     await rm(tmp, { force: true });
     throw err;
   }
-  if (!durable) return;
   const dirHandle = await open(dir, 'r');
   try {
     await dirHandle.sync();

@@ -154,6 +154,8 @@ describe('engine restart', () => {
       'i=0; while [ $i -lt 30 ]; do echo n$i; i=$((i+1)); sleep 0.1; done; sleep 300',
     ]);
     await dockerOk(d, ['run', '-d', '--name', 'gone', ...NET, bb, 'sh', '-c', 'sleep 1; exit 11']);
+    // Only its config.json is written at create: no state.json stands for the initial state.
+    await dockerOk(d, ['create', '--name', 'made', ...NET, bb, 'true']);
     const pid = enginePid();
     process.kill(pid, 'SIGSTOP');
     await sleep(1800);
@@ -165,6 +167,12 @@ describe('engine restart', () => {
       'exited 11',
     );
     assert.equal((await dockerOk(d, ['inspect', '-f', '{{.State.Status}}', 'keep'])).trim(), 'running');
+    assert.equal((await dockerOk(d, ['inspect', '-f', '{{.State.Status}}', 'made'])).trim(), 'created');
+    assert.equal((await dockerOk(d, ['start', '-a', 'made'])).trim(), '');
+    assert.equal(
+      (await dockerOk(d, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'made'])).trim(),
+      'exited 0',
+    );
     await sleep(2500);
     const logs = (await dockerOk(d, ['logs', 'keep'])).trim().split('\n');
     assert.equal(logs.length, 30);
@@ -172,6 +180,6 @@ describe('engine restart', () => {
     // The adopted container's exit is still seen.
     await dockerOk(d, ['kill', 'keep']);
     assert.equal((await dockerOk(d, ['wait', 'keep'])).trim(), '137');
-    await dockerOk(d, ['rm', '-f', 'keep', 'gone']);
+    await dockerOk(d, ['rm', '-f', 'keep', 'gone', 'made']);
   });
 });

@@ -40,12 +40,17 @@ const logSize = () => statSync(join(d.base, 'daemon.log')).size;
 
 /** Programs the engine ran or spawned (debug `run`/`spawn` lines) in its log since `from`. */
 function programsSince(from: number): string[] {
+  return commandsSince(from).map((cmd) => cmd.split(' ')[0] ?? '');
+}
+
+/** The command lines behind programsSince. */
+function commandsSince(from: number): string[] {
   const out: string[] = [];
   for (const line of readFileSync(join(d.base, 'daemon.log')).subarray(from).toString().split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
       const o = JSON.parse(line) as { msg?: string; cmd?: string };
-      if ((o.msg === 'run' || o.msg === 'spawn') && o.cmd) out.push(o.cmd.split(' ')[0] ?? '');
+      if ((o.msg === 'run' || o.msg === 'spawn') && o.cmd) out.push(o.cmd);
     } catch {}
   }
   return out;
@@ -148,6 +153,25 @@ describe('programs spawned per container', () => {
       assert.ok(!programs.includes(p), `${p} was run: ${programs.join(' ')}`);
     assert.ok(programs.length <= 3, programs.join(' '));
     await dockerOk(d, ['network', 'rm', 'six']);
+  });
+
+  test('rm -f of a running container: the runtime deletes it once, and its layer is gone', async () => {
+    const id = (await dockerOk(d, ['run', '-d', bb, 'sleep', '600'])).trim();
+    await settled();
+    const from = logSize();
+    await dockerOk(d, ['rm', '-f', id]);
+    await settled();
+    const runtime = commandsSince(from).filter((cmd) => /\/(crun|runc) /.test(cmd));
+    // The exit path's clean-up and the removal's used to run `delete` each.
+    assert.deepEqual(
+      runtime.map((cmd) => cmd.split(' ').find((w) => w === 'kill' || w === 'delete')),
+      ['kill', 'delete'],
+      runtime.join('\n'),
+    );
+    const log = readFileSync(join(d.base, 'daemon.log')).subarray(from).toString();
+    assert.match(log, /"step":"snapshot-remove"/);
+    assert.doesNotMatch(log, /snapshot removal failed/);
+    assert.equal((await dockerOk(d, ['ps', '-aq', '--filter', `id=${id}`])).trim(), '');
   });
 
   test('the veth is plugged (address, default route) and gone after the run', async () => {

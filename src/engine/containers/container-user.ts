@@ -1,3 +1,4 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidParameter } from '../../errdefs/index.js';
@@ -17,10 +18,34 @@ interface Entry {
   members: string[];
 }
 
+/** Larger files are read through the thread pool. */
+const SYNC_READ_MAX = 256 * 1024;
+
+/**
+ * The text of /etc/passwd or /etc/group of the image: a small one in synchronous calls
+ * (~0.05 ms, against four hand-overs to the thread pool and back). The image owns the file:
+ * it is opened non-blocking, and anything but a regular file (a FIFO would hold the reader
+ * for ever) counts as empty.
+ */
+function readImageFile(path: string): string | Promise<string> {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return '';
+    if (st.size > SYNC_READ_MAX) return readFile(path, 'utf8');
+    const buf = Buffer.alloc(st.size);
+    let n = 0;
+    for (let r = 1; n < buf.length && r > 0; n += r) r = readSync(fd, buf, n, buf.length - n, n);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function readEntries(path: string, kind: 'passwd' | 'group'): Promise<Entry[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readImageFile(path);
   } catch {
     return [];
   }

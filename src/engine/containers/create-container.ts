@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { InvalidParameter } from '../../errdefs/index.js';
 import { moduleLogger, span } from '../../log/index.js';
 import type { ContainerCreateRequest, ContainerCreateResponse } from '../../types/container-create.js';
@@ -38,7 +39,7 @@ export async function createContainer(
       ...(o.logDefaults ? { logDefaults: o.logDefaults() } : {}),
     });
     const c = new LiveContainer(record, initialState(), containerPaths(o.layout, id));
-    await mkdir(c.paths.dir, { recursive: true });
+    mkdirSync(c.paths.dir, { recursive: true });
     const hcr = hostConfigOf(record);
     await span(log, 'volumes-attach', t, async () =>
       o.volumes?.attach(id, c.paths.dir, {
@@ -49,7 +50,8 @@ export async function createContainer(
     );
     const snapshotter = await o.snapshotter();
     await span(log, 'snapshot-prepare', t, () => snapshotter.prepare(snapshotKey(id), image.chainId));
-    await span(log, 'save-record', t, () => Promise.all([c.saveRecord(), c.saveState()]));
+    // No state.json yet: a container without one loads with the initial state, as it is now.
+    await span(log, 'save-record', t, () => c.saveRecord());
     registry.add(c);
     ctx.publish(c, 'create');
     return { Id: id, Warnings: warnings };

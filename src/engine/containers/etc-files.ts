@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import type { ContainerPaths } from './paths.js';
 
 /** slirp4netns's gateway: the host's loopback, as seen from the container network. */
@@ -19,8 +19,12 @@ export interface EtcFilesInput {
   hostNetwork: boolean;
 }
 
-/** Writes hostname, hosts and resolv.conf into the container's folder (bind-mounted in). */
-export async function writeEtcFiles(paths: ContainerPaths, input: EtcFilesInput): Promise<void> {
+/**
+ * Writes hostname, hosts and resolv.conf into the container's folder (bind-mounted in), in
+ * synchronous calls: three small files in the engine's folder, ~0.1 ms so, ~1–2 ms through
+ * the thread pool.
+ */
+export function writeEtcFiles(paths: ContainerPaths, input: EtcFilesInput): void {
   const fqdn = input.domainname ? `${input.hostname}.${input.domainname}` : input.hostname;
   const hosts = [
     '127.0.0.1\tlocalhost',
@@ -44,9 +48,7 @@ export async function writeEtcFiles(paths: ContainerPaths, input: EtcFilesInput)
   for (const ns of input.dns?.length ? input.dns : [input.defaultDns].flat()) resolv.push(`nameserver ${ns}`);
   if (input.dnsSearch?.length) resolv.push(`search ${input.dnsSearch.join(' ')}`);
   if (input.dnsOptions?.length) resolv.push(`options ${input.dnsOptions.join(' ')}`);
-  await Promise.all([
-    writeFile(paths.hostname, `${input.hostname}\n`),
-    writeFile(paths.hosts, `${hosts.join('\n')}\n`),
-    writeFile(paths.resolvConf, `${resolv.join('\n')}\n`),
-  ]);
+  writeFileSync(paths.hostname, `${input.hostname}\n`);
+  writeFileSync(paths.hosts, `${hosts.join('\n')}\n`);
+  writeFileSync(paths.resolvConf, `${resolv.join('\n')}\n`);
 }

@@ -2,6 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { moduleLogger } from '../../log/index.js';
 import { readJsonRecord } from '../../state/atomic-file.js';
+import { isDiscarded, sweepDiscarded } from './discard-folder.js';
 import { LiveContainer } from './live-container.js';
 import { containerPaths, runtimeFolders } from './paths.js';
 import { processExists } from './proc-tree.js';
@@ -41,11 +42,13 @@ export class ContainerLoader {
     });
     this.exitWatcher.on('error', (err) => log.warn({ err }, 'exit folder watch failed'));
     for (const id of await readdir(dir)) {
+      if (isDiscarded(id)) continue;
       try {
         const paths = containerPaths(o.layout, id);
         const record = await readJsonRecord(paths.config, ContainerRecordSchema);
         if (!record) continue;
-        // A state lost to a machine crash (it is written without fsync): an exited container.
+        // No state.json: never started since its create (none is written then), or lost to a
+        // machine crash (it is written without fsync). Either way the initial state.
         const state =
           (await readJsonRecord(paths.state, ContainerStateSchema).catch((err: unknown) => {
             log.warn({ err, id }, 'container state unreadable; taken as exited');
@@ -60,6 +63,8 @@ export class ContainerLoader {
       }
     }
     log.info({ containers: registry.size }, 'containers loaded');
+    // Removals a crash interrupted: their folders were renamed out of the way (discard-folder.ts).
+    void sweepDiscarded(dir).catch((err: unknown) => log.warn({ err }, 'sweep of removed folders failed'));
     this.ctx.restarts.atEngineStart(registry.all());
   }
 

@@ -2,10 +2,11 @@ import { rm } from 'node:fs/promises';
 import { runcKill } from '../../drivers/runc.js';
 import { Conflict } from '../../errdefs/index.js';
 import { moduleLogger, span } from '../../log/index.js';
+import { discardFolder } from './discard-folder.js';
 import { runtimeOf } from './oci-runtime.js';
 import { runtimeFolders } from './paths.js';
 import type { ServiceContext } from './service-context.js';
-import { cleanupRuntime, snapshotKey } from './start-container.js';
+import { cleanupRuntime, rootfsReleased, snapshotKey } from './start-container.js';
 
 const log = moduleLogger('containers');
 
@@ -41,17 +42,23 @@ export async function removeContainer(
     c.removed = true;
     const t = { id: c.id.slice(0, 12) };
     const snapshotter = await o.snapshotter();
-    if (c.state.mounted) await cleanupRuntime(o, c);
+    // After a forced kill the exit path's clean-up is under way: this joins it. The writable
+    // layer goes as soon as the rootfs is unmounted, beside `runc delete`.
+    const cleaned = c.state.mounted ? cleanupRuntime(o, c) : Promise.resolve();
+    await rootfsReleased(c);
     await span(log, 'snapshot-remove', t, () =>
       snapshotter
         .remove(snapshotKey(c.id))
         .catch((err: unknown) => log.warn({ err, id: c.id }, 'snapshot removal failed')),
     );
+    await cleaned;
     await span(log, 'net-forget', t, async () => o.networking?.forget(c.id));
     await span(log, 'volumes-detach', t, async () => o.volumes?.detach(c.id, Boolean(options.volumes)));
     // A state write still under way would bring the folder back.
     await c.writesSettled();
-    await span(log, 'rm-dirs', t, () => rm(c.paths.dir, { recursive: true, force: true }));
+    await span(log, 'rm-dirs', t, async () => {
+      void discardFolder(c.paths.dir);
+    });
     await rm(c.paths.bundle, { recursive: true, force: true });
     await rm(`${runtimeFolders(o.layout).exitDir}/${c.id}`, { force: true });
     ctx.publish(c, 'destroy');

@@ -1,4 +1,5 @@
-import { copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { type ConmonCreated, readExitFile, startConmon } from '../../drivers/conmon.js';
 import { CRUN } from '../../drivers/crun.js';
@@ -95,6 +96,15 @@ export function networkPlacement(mode: string, holderPid: number): NetworkPlacem
   return { kind: 'own' };
 }
 
+/** The number in a pid file; 0 when it is missing or holds none. */
+function readPidFile(path: string): number {
+  try {
+    return Number(readFileSync(path, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The snapshot key of a container's writable layer. */
 export function snapshotKey(id: string): string {
   return `container-${id}`;
@@ -103,7 +113,7 @@ export function snapshotKey(id: string): string {
 async function mountRootfs(ctx: RuntimeContext, c: LiveContainer): Promise<void> {
   const snapshotter = await ctx.snapshotter();
   const mounts = await snapshotter.mounts(snapshotKey(c.id));
-  await mkdir(c.paths.rootfs, { recursive: true });
+  mkdirSync(c.paths.rootfs, { recursive: true });
   await mountAll(mounts, c.paths.rootfs);
 }
 
@@ -115,15 +125,13 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
   const folders = runtimeFolders(ctx.layout);
   const config = configOf(c.record);
   const hc = hostConfigOf(c.record);
-  await Promise.all([
-    mkdir(folders.exitDir, { recursive: true }),
-    mkdir(folders.socketDir, { recursive: true }),
-    mkdir(newRuntime(ctx.layout).root, { recursive: true }),
-    mkdir(c.paths.bundle, { recursive: true }),
-  ]);
+  // The engine's own folders and small files (not the rootfs's) in synchronous calls: each is
+  // ~0.02 ms that way, against ~0.3 ms of hand-overs to the thread pool and back.
+  for (const dir of [folders.exitDir, folders.socketDir, newRuntime(ctx.layout).root, c.paths.bundle])
+    mkdirSync(dir, { recursive: true });
   // Leftovers of an earlier run of this container.
   const t = { id: c.id.slice(0, 12) };
-  await rm(join(folders.exitDir, c.id), { force: true });
+  rmSync(join(folders.exitDir, c.id), { force: true });
   const stale = runtimeOf(ctx.layout, c.id);
   if (runcKnows(stale, c.id))
     await span(log, 'stale-delete', t, () => runcDelete(stale, c.id, true).catch(() => undefined));
@@ -136,7 +144,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       ? { kind: 'join', path: `/proc/${peer.state.pid}/ns/net` }
       : networkPlacement(hc.NetworkMode ?? 'bridge', ctx.holderPid);
     const prepared = await span(log, 'net-prepare', t, async () => ctx.networking?.prepare(c));
-    await span(log, 'etc-files', t, () =>
+    await span(log, 'etc-files', t, async () =>
       writeEtcFiles(c.paths, {
         hostname: config.Hostname ?? c.id.slice(0, 12),
         domainname: config.Domainname ?? undefined,
@@ -159,14 +167,21 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       const dir = join(c.paths.rootfs, normalize(`/${config.WorkingDir}`));
       await mkdir(dir, { recursive: true }).catch(() => undefined);
     }
-    // Mount points of the three files, side by side; nothing is written through a symlink.
-    await mkdir(join(c.paths.rootfs, 'etc'), { recursive: true }).catch(() => undefined);
-    await Promise.all(
-      ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'].map((f) => {
-        const p = join(c.paths.rootfs, f);
-        return lstat(p).catch(() => writeFile(p, '', { flag: 'wx' }).catch(() => undefined));
-      }),
-    );
+    // Mount points of the three files (in synchronous calls: a folder and three empty files);
+    // nothing is written through a symlink (`wx` does not follow one).
+    try {
+      mkdirSync(join(c.paths.rootfs, 'etc'), { recursive: true });
+    } catch {}
+    for (const f of ['etc/hosts', 'etc/hostname', 'etc/resolv.conf']) {
+      const p = join(c.paths.rootfs, f);
+      try {
+        lstatSync(p);
+      } catch {
+        try {
+          writeFileSync(p, '', { flag: 'wx' });
+        } catch {}
+      }
+    }
     const peerConfig = peer ? configOf(peer.record) : undefined;
     const spec = buildSpec({
       // The joined namespace's host name, as Docker does.
@@ -190,7 +205,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
     // crun: a filter compiled for the same seccomp section before is reused (seccomp-bpf.ts).
     const filterKey = rt.binary === CRUN ? seccompKey(spec) : undefined;
     const compiles = filterKey !== undefined && !annotateSeccomp(spec, filterKey);
-    await writeFile(c.paths.spec, JSON.stringify(spec));
+    writeFileSync(c.paths.spec, JSON.stringify(spec));
     const created = await span(log, 'conmon-create', t, () =>
       startConmon({
         id: c.id,
@@ -210,7 +225,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
       }),
     );
     if (compiles) void learnSeccomp(filterKey, join(rt.root, c.id));
-    const conmonPid = Number((await readFile(c.paths.conmonPid, 'utf8').catch(() => '0')).trim()) || 0;
+    const conmonPid = readPidFile(c.paths.conmonPid);
     c.state.conmonPid = conmonPid;
     c.state.pid = created.pid;
     await span(log, 'net-attach', t, async () => ctx.networking?.attach(c, created.pid));
@@ -230,29 +245,63 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
   }
 }
 
+interface Cleanup {
+  /** The rootfs is unmounted (or could not be, and was detached lazily). */
+  unmounted: Promise<void>;
+  done: Promise<void>;
+}
+
+/**
+ * Clean-ups under way, by container: a second caller (a forced removal, woken by the exit
+ * while the exit path cleans up) joins the first instead of running `runc delete` and the
+ * unmount again.
+ */
+const cleanups = new WeakMap<LiveContainer, Cleanup>();
+
 /**
  * After the container ended: runc's state, the endpoints, the rootfs mount. The three are
  * independent (the rootfs is our namespace's copy of the mount; the veth goes by name), so
  * they run side by side. Errors are logged, not thrown.
  */
-export async function cleanupRuntime(ctx: RuntimeContext, c: LiveContainer): Promise<void> {
+export function cleanupRuntime(ctx: RuntimeContext, c: LiveContainer): Promise<void> {
+  const running = cleanups.get(c);
+  if (running) return running.done;
   const rt = runtimeOf(ctx.layout, c.id);
   const t = { id: c.id.slice(0, 12) };
   if (c.state.mounted) ctx.volumes?.unmounted(c.id);
   const shareable = hostConfigOf(c.record).IpcMode === 'shareable';
-  await Promise.all([
+  const unmounted = span(log, 'umount', t, async () => {
+    if (shareable) await unmount(shareableShm(c), { lazy: true }).catch(() => undefined);
+    await unmount(c.paths.rootfs).catch(async () => {
+      await unmount(c.paths.rootfs, { lazy: true }).catch(() => undefined);
+    });
+  });
+  const done = Promise.all([
     span(log, 'runc-delete', t, () =>
       runcKnows(rt, c.id) ? runcDelete(rt, c.id, true).catch(() => undefined) : Promise.resolve(),
     ),
     span(log, 'net-release', t, async () => ctx.networking?.release(c.id)),
-    span(log, 'umount', t, async () => {
-      if (shareable) await unmount(shareableShm(c), { lazy: true }).catch(() => undefined);
-      await unmount(c.paths.rootfs).catch(async () => {
-        await unmount(c.paths.rootfs, { lazy: true }).catch(() => undefined);
-      });
-    }),
-  ]);
-  c.state.mounted = false;
+    unmounted,
+  ]).then(
+    () => {
+      c.state.mounted = false;
+      cleanups.delete(c);
+    },
+    (err: unknown) => {
+      cleanups.delete(c);
+      throw err;
+    },
+  );
+  cleanups.set(c, { unmounted, done });
+  return done;
+}
+
+/**
+ * Resolves once the clean-up under way has unmounted the container's rootfs (at once when
+ * none is under way): its writable layer can go then, beside `runc delete`.
+ */
+export function rootfsReleased(c: LiveContainer): Promise<void> {
+  return cleanups.get(c)?.unmounted ?? Promise.resolve();
 }
 
 /** The exit code conmon recorded, or undefined when there is no exit file. */

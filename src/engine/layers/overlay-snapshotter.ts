@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidParameter } from '../../errdefs/index.js';
 import { fuseOverlayfsWhiteouts, overlayWhiteouts } from './extract/whiteout-formats.js';
@@ -25,7 +25,7 @@ export class OverlaySnapshotter extends StoreSnapshotter {
 
   async prepare(key: string, parent?: string, labels: Record<string, string> = {}): Promise<Mount[]> {
     await this.store.create(key, 'active', parent, labels, (tmp) =>
-      mkdir(join(tmp, 'work'), { mode: 0o700 }),
+      mkdirSync(join(tmp, 'work'), { mode: 0o700 }),
     );
     return this.mounts(key);
   }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -104,29 +105,43 @@ export class SnapshotStore {
 
   /**
    * Creates the folder of a new snapshot: `build` fills a temporary folder (diff/ exists),
-   * then meta.json is written and the folder renamed in.
+   * then meta.json is written and the folder renamed in. A committed layer's meta.json is
+   * fsynced; a container's writable layer or a view goes with its container, so its folders
+   * and meta.json are made in synchronous calls and without fsync (~0.1 ms of the engine's
+   * thread, against ~1 ms of hand-overs to the thread pool for the same five calls).
    */
   async create(
     key: string,
     kind: SnapshotKind,
     parent: string | undefined,
     labels: Record<string, string>,
-    build: (tmpDir: string) => Promise<void>,
+    build: (tmpDir: string) => void | Promise<void>,
   ): Promise<SnapshotInfo> {
     if (parent) {
       const p = await this.info(parent);
       if (p.kind !== 'committed') throw new InvalidParameter(`parent snapshot ${parent} is not committed`);
     }
     if (await this.tryInfo(key)) throw new Conflict(`snapshot ${key} already exists`);
-    await mkdir(this.root, { recursive: true });
     const tmp = join(this.root, `.tmp-${randomBytes(8).toString('hex')}`);
     const info: SnapshotInfo = { key, parent, kind, created: new Date().toISOString(), labels };
     try {
-      await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
-      await build(tmp);
-      // A container's writable layer goes with its container: no fsync (5–50 ms) on its way.
-      await writeJsonAtomic(join(tmp, 'meta.json'), info, { durable: kind === 'committed' });
-      await this.renameIn(tmp, this.dirOf(key), key);
+      if (kind === 'committed') {
+        await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
+        await build(tmp);
+        await writeJsonAtomic(join(tmp, 'meta.json'), info);
+        await rename(tmp, this.dirOf(key)).catch((err: unknown) => this.renameFailed(err, key));
+      } else {
+        mkdirSync(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
+        const built = build(tmp);
+        if (built) await built;
+        // Written in place: the folder is renamed in whole, so a torn meta.json stays in `.tmp-*`.
+        writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+        try {
+          renameSync(tmp, this.dirOf(key));
+        } catch (err) {
+          this.renameFailed(err, key);
+        }
+      }
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
@@ -163,13 +178,14 @@ export class SnapshotStore {
   }
 
   private async renameIn(from: string, to: string, key: string): Promise<void> {
-    try {
-      await rename(from, to);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new Conflict(`snapshot ${key} already exists`);
-      throw err;
-    }
+    await rename(from, to).catch((err: unknown) => this.renameFailed(err, key));
+  }
+
+  /** A rename onto a folder that is there and not empty: the snapshot exists. */
+  private renameFailed(err: unknown, key: string): never {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new Conflict(`snapshot ${key} already exists`);
+    throw err;
   }
 
   async remove(key: string): Promise<void> {
@@ -181,7 +197,7 @@ export class SnapshotStore {
     const dir = this.dirOf(key);
     // Rename first so that a crash mid-removal leaves a `.tmp-*` folder the sweep removes.
     const doomed = join(this.root, `.tmp-rm-${randomBytes(8).toString('hex')}`);
-    await rename(dir, doomed);
+    renameSync(dir, doomed);
     entries.delete(key);
     await rm(doomed, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ export abstract class StoreSnapshotter implements Snapshotter {
   abstract mounts(key: string): Promise<Mount[]>;
 
   async view(key: string, parent?: string, labels: Record<string, string> = {}): Promise<Mount[]> {
-    await this.store.create(key, 'view', parent, labels, async () => undefined);
+    await this.store.create(key, 'view', parent, labels, () => undefined);
     return this.mounts(key);
   }
 
