@@ -162,13 +162,15 @@ describe('programs spawned per container', () => {
     await dockerOk(d, ['rm', '-f', id]);
     await settled();
     const runtime = commandsSince(from).filter((cmd) => /\/(crun|runc) /.test(cmd));
-    // The exit path's clean-up and the removal's used to run `delete` each.
+    // crun's kill and delete are done on its state folder (no program); runc is spawned.
     assert.deepEqual(
       runtime.map((cmd) => cmd.split(' ').find((w) => w === 'kill' || w === 'delete')),
-      ['kill', 'delete'],
+      CRUN_ONLY ? ['kill', 'delete'] : [],
       runtime.join('\n'),
     );
     const log = readFileSync(join(d.base, 'daemon.log')).subarray(from).toString();
+    // The exit path's clean-up and the removal's used to run the runtime's delete each.
+    assert.equal(log.match(/"step":"runc-delete"/g)?.length, 1, log);
     assert.match(log, /"step":"snapshot-remove"/);
     assert.doesNotMatch(log, /snapshot removal failed/);
     assert.equal((await dockerOk(d, ['ps', '-aq', '--filter', `id=${id}`])).trim(), '');
