@@ -14,7 +14,7 @@
  * Writes bench/results/net.json.   Run: node scripts/bench.mjs net
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -28,6 +28,10 @@ const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const SECONDS = Number(process.env.BENCH_IPERF_SECONDS ?? 5);
 const LATENCY_RUNS = 200;
 const IPERF = '/usr/bin/iperf3';
+if (!existsSync(IPERF)) {
+  console.error(`bench net: ${IPERF} is missing; install it first (as root: apt-get install -y iperf3)`);
+  process.exit(1);
+}
 const MOUNTS = [
   '-v',
   `${IPERF}:/bin/iperf3:ro`,
