@@ -94,6 +94,9 @@ export function startThroughFifo(root: string, id: string): boolean {
     unlinkSync(fifo);
     writeSync(fd, Buffer.from([0]));
     return true;
+  } catch {
+    // The init went away between the open and the write (EPIPE): crun's start then says so.
+    return false;
   } finally {
     closeSync(fd);
   }
