@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type Daemon, docker, dockerOk, dockerode, skipUnless, withDaemon } from '../helpers/index.js';
+import { crunOnly, type Daemon, docker, dockerOk, dockerode, withDaemon } from '../helpers/index.js';
 
 /**
  * How the OCI runtime is run. crun sees its binary on a read-only mount (so it does not copy
@@ -14,11 +14,7 @@ import { type Daemon, docker, dockerOk, dockerode, skipUnless, withDaemon } from
 let d: Daemon;
 let bb: string;
 let profile: string;
-/** crun runs new containers unless runc is forced (a chosen variant, not a missing prerequisite). */
-const CRUN_ONLY =
-  process.env.ROOTLESSD_RUNTIME === 'runc'
-    ? 'runc is forced (ROOTLESSD_RUNTIME)'
-    : skipUnless(existsSync('/usr/bin/crun'), 'crun is not installed');
+const CRUN_ONLY = crunOnly();
 const ANNOTATION = 'run.oci.seccomp_bpf_data';
 
 withDaemon({ images: ['busybox'] }, (env) => {

@@ -3,11 +3,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
+  crunOnly,
   type Daemon,
   dockerOk,
   REPO_ROOT,
   runChecked,
-  skipUnless,
   sleep,
   withDaemon,
 } from '../helpers/index.js';
@@ -22,11 +22,7 @@ import {
 
 let d: Daemon;
 let bb: string;
-/** crun runs new containers unless runc is forced (a chosen variant, not a missing prerequisite). */
-const CRUN_ONLY =
-  process.env.ROOTLESSD_RUNTIME === 'runc'
-    ? 'runc is forced (ROOTLESSD_RUNTIME)'
-    : skipUnless(existsSync('/usr/bin/crun'), 'crun is not installed');
+const CRUN_ONLY = crunOnly();
 const ADDONS = ['mounts', 'veth'].every((a) => existsSync(join(REPO_ROOT, 'dist', 'native', `${a}.node`)));
 
 withDaemon({ images: ['busybox'], daemon: { daemonJson: { 'log-level': 'debug' } } }, async (env) => {
