@@ -1,71 +1,36 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { skipUnless } from '../../test/helpers/prerequisite.js';
+import { bridgeIn, dropNetns, inNetns, newNetns } from '../../test/helpers/scratch-netns.js';
 import { nativeVethAttach, type VethPlug } from './veth.js';
 
 /**
  * The rtnetlink addon against the real kernel: two network namespaces of our own (one standing
  * for the holder's, with a bridge; one for a container), held by `unshare --net sleep`. Needs
- * root (setns into them) and the built addon (npm run build); skipped otherwise.
+ * root (setns into them) and the built addon (npm run build); outside CI skipped without them.
  */
 const ADDON = existsSync(fileURLToPath(new URL('../../dist/native/veth.node', import.meta.url)));
 const ROOT = process.getuid?.() === 0;
-const skip = !ADDON ? 'dist/native/veth.node not built' : !ROOT ? 'needs root (setns)' : false;
+const skip = skipUnless(ADDON, 'dist/native/veth.node not built') || skipUnless(ROOT, 'needs root (setns)');
 
-const holders: ChildProcess[] = [];
-
-/** A process alone in a new network namespace, its pid. */
-function netns(): number {
-  const p = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
-  holders.push(p);
-  assert.ok(p.pid, 'unshare started');
-  return p.pid;
-}
-
-function ipIn(pid: number, args: string[]): string {
-  return execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args], { encoding: 'utf8' });
-}
+const ipIn = (pid: number, args: string[]) => inNetns(pid, 'ip', args);
 
 /** Reads (or, with a value, sets) a sysctl in the network namespace of `pid`. */
 function sysctlIn(pid: number, key: string, value?: string): string {
-  const args = value === undefined ? ['-n', key] : ['-qw', `${key}=${value}`];
-  return execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, 'sysctl', ...args], {
-    encoding: 'utf8',
-  }).trim();
-}
-
-/** Waits until unshare has made its namespace (its ns link differs from ours). */
-async function ready(pid: number): Promise<void> {
-  const ours = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' });
-  for (let i = 0; i < 100; i++) {
-    const its = execFileSync('readlink', [`/proc/${pid}/ns/net`], { encoding: 'utf8' });
-    if (its !== ours) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('unshare --net did not start');
+  return inNetns(pid, 'sysctl', value === undefined ? ['-n', key] : ['-qw', `${key}=${value}`]).trim();
 }
 
 describe('native veth attach (rtnetlink)', { skip }, () => {
   let holder = 0;
   before(async () => {
-    holder = netns();
-    await ready(holder);
-    ipIn(holder, ['link', 'add', 'br6', 'type', 'bridge']);
-    ipIn(holder, ['addr', 'add', '10.66.0.1/24', 'dev', 'br6']);
-    ipIn(holder, ['addr', 'add', 'fd00:66::1/64', 'dev', 'br6', 'nodad']);
-    ipIn(holder, ['link', 'set', 'br6', 'up']);
+    holder = await newNetns();
+    bridgeIn(holder, 'br6', '10.66.0.1/24', 'fd00:66::1/64');
   });
-  after(() => {
-    for (const p of holders) p.kill('SIGKILL');
-  });
+  after(dropNetns);
 
-  async function container(): Promise<number> {
-    const pid = netns();
-    await ready(pid);
-    return pid;
-  }
+  const container = newNetns;
 
   const plug = (pid: number, over: Partial<VethPlug>): VethPlug => ({
     holderPid: holder,

@@ -37,6 +37,28 @@ describe('embedded DNS in the engine; netns agent only with published ports', ()
     },
   );
 
+  /** `docker run` of a web server published on a free loopback port. */
+  const httpd = (name: string) => [
+    'run',
+    '-d',
+    '--name',
+    name,
+    '-p',
+    '127.0.0.1::80',
+    image,
+    'httpd',
+    '-f',
+    '-p',
+    '80',
+    '-h',
+    '/',
+  ];
+  /** The HTTP status of a request through the container's published port. */
+  const served = async (name: string) => {
+    const port = (await dockerOk(daemon, ['port', name, '80'])).trim().split(':').pop();
+    return (await fetch(`http://127.0.0.1:${port}/`)).status;
+  };
+
   test('names resolve and unknown ones are forwarded upstream with no agent; -p starts it', async () => {
     assert.deepEqual(agents(daemon), []);
     await dockerOk(daemon, ['network', 'create', 'dnsnet']);
@@ -74,47 +96,12 @@ describe('embedded DNS in the engine; netns agent only with published ports', ()
     assert.doesNotMatch(unknown.stdout + unknown.stderr, /SERVFAIL/);
     assert.deepEqual(agents(daemon), []);
 
-    await dockerOk(daemon, [
-      'run',
-      '-d',
-      '--name',
-      'dnspub',
-      '-p',
-      '127.0.0.1::80',
-      image,
-      'httpd',
-      '-f',
-      '-p',
-      '80',
-      '-h',
-      '/',
-    ]);
+    await dockerOk(daemon, httpd('dnspub'));
     assert.equal(agents(daemon).length, 1);
-    const port = (await dockerOk(daemon, ['port', 'dnspub', '80'])).trim().split(':').pop();
-    const res = await fetch(`http://127.0.0.1:${port}/`);
-    assert.ok(res.status > 0);
+    assert.ok((await served('dnspub')) > 0);
   });
 
   test('the agent stops some seconds after the last published port and starts again with the next', async () => {
-    const httpd = (name: string) => [
-      'run',
-      '-d',
-      '--name',
-      name,
-      '-p',
-      '127.0.0.1::80',
-      image,
-      'httpd',
-      '-f',
-      '-p',
-      '80',
-      '-h',
-      '/',
-    ];
-    const served = async (name: string) => {
-      const port = (await dockerOk(daemon, ['port', name, '80'])).trim().split(':').pop();
-      return (await fetch(`http://127.0.0.1:${port}/`)).status;
-    };
     if (agents(daemon).length === 0) await dockerOk(daemon, httpd('dnspub'));
     const first = agents(daemon);
     assert.equal(first.length, 1);

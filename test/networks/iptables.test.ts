@@ -27,6 +27,18 @@ describe('the iptables firewall backend', () => {
     image = env.image('busybox');
   });
 
+  /** `docker run --rm` of a shell script on a network. */
+  const shIn = (network: string, script: string) => [
+    'run',
+    '--rm',
+    '--network',
+    network,
+    image,
+    'sh',
+    '-c',
+    script,
+  ];
+
   test('NAT to the host over IPv4 and IPv6, isolation between networks, internal networks sealed', async () => {
     await dockerOk(daemon, ['network', 'create', '--ipv6', '--subnet', 'fd00:8:1::/64', 'ipt6a']);
     await dockerOk(daemon, ['network', 'create', '--ipv6', '--subnet', 'fd00:8:2::/64', 'ipt6b']);
@@ -34,28 +46,16 @@ describe('the iptables firewall backend', () => {
     const four = await serve('127.0.0.1', 'host-four');
     const six = await serve('::1', 'host-six');
     try {
-      const out = await dockerOk(daemon, [
-        'run',
-        '--rm',
-        '--network',
-        'ipt6a',
-        image,
-        'sh',
-        '-c',
-        `nc -w 3 10.0.2.2 ${four.port} </dev/null; nc -w 3 fd00::2 ${six.port} </dev/null`,
-      ]);
+      const out = await dockerOk(
+        daemon,
+        shIn('ipt6a', `nc -w 3 10.0.2.2 ${four.port} </dev/null; nc -w 3 fd00::2 ${six.port} </dev/null`),
+      );
       assert.match(out, /host-four/, 'masquerade out of tap0 (IPv4)');
       assert.match(out, /host-six/, 'NAT66 out of tap0');
-      const sealed = await dockerOk(daemon, [
-        'run',
-        '--rm',
-        '--network',
-        'iptint',
-        image,
-        'sh',
-        '-c',
-        `nc -w 2 10.0.2.2 ${four.port} </dev/null; echo rc=$?`,
-      ]);
+      const sealed = await dockerOk(
+        daemon,
+        shIn('iptint', `nc -w 2 10.0.2.2 ${four.port} </dev/null; echo rc=$?`),
+      );
       assert.doesNotMatch(sealed, /host-four/);
     } finally {
       four.server.close();
@@ -76,30 +76,12 @@ describe('the iptables firewall backend', () => {
       '80',
     ]);
     const probe = (ip: string) => `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} 80 | head -1`;
-    const same = await dockerOk(daemon, [
-      'run',
-      '--rm',
-      '--network',
-      'ipt6a',
-      image,
-      'sh',
-      '-c',
-      `${probe('fd00:8:1::2')}; ${probe('iptweb')}`,
-    ]);
+    const same = await dockerOk(daemon, shIn('ipt6a', `${probe('fd00:8:1::2')}; ${probe('iptweb')}`));
     assert.equal((same.match(/^HTTP\/1\.[01] /gm) ?? []).length, 2, `same network: ${same}`);
     const web4 = (
       await dockerOk(daemon, ['inspect', '-f', '{{.NetworkSettings.Networks.ipt6a.IPAddress}}', 'iptweb'])
     ).trim();
-    const across = await docker(daemon, [
-      'run',
-      '--rm',
-      '--network',
-      'ipt6b',
-      image,
-      'sh',
-      '-c',
-      `${probe('fd00:8:1::2')}; ${probe(web4)}`,
-    ]);
+    const across = await docker(daemon, shIn('ipt6b', `${probe('fd00:8:1::2')}; ${probe(web4)}`));
     assert.doesNotMatch(across.stdout, /HTTP\//, 'no path across networks, IPv4 or IPv6');
 
     if (ROOT) {

@@ -2,17 +2,16 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { describe, test } from 'node:test';
-import { type Daemon, docker, dockerOk, removeContainers, withDaemon } from '../helpers/index.js';
+import {
+  type Daemon,
+  docker,
+  dockerOk,
+  freeUdpPort,
+  removeContainers,
+  withDaemon,
+} from '../helpers/index.js';
 
 const HTTPD = (text: string) => `mkdir /w && echo ${text} > /w/index.html && httpd -f -p 80 -h /w`;
-
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('networks: --add-host, container: mode, connect/disconnect', () => {
   let daemon: Daemon;

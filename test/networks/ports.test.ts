@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +7,7 @@ import {
   docker,
   dockerOk,
   freePort,
+  freeUdpPort,
   poll,
   runChecked,
   runCommand,
@@ -265,17 +265,17 @@ describe('published ports keep the client address', () => {
     assert.equal((await ask('loopback')).stdout.replace(/\s+/g, ' ').trim(), '7 bye');
   });
 
-  test('UDP: the container sees the client address and its reply comes back', async (t) => {
-    t.after(() => docker(daemon, ['rm', '-f', 'udpeer']));
-    const probe = createSocket('udp4');
-    await new Promise<void>((r) => probe.bind(0, '0.0.0.0', () => r()));
-    const port = probe.address().port;
-    await new Promise<void>((r) => probe.close(() => r()));
-    await dockerOk(daemon, [
+  /**
+   * A container publishing PORT/udp that answers each datagram with `pong-<sender's address>`
+   * (this busybox's nc has no -u: the host's socat, read-only through a chroot).
+   */
+  const udpPeer = (name: string, port: number, proto: 'UDP4' | 'UDP6', extra: string[] = []) =>
+    dockerOk(daemon, [
       'run',
       '-d',
       '--name',
-      'udpeer',
+      name,
+      ...extra,
       '-p',
       `${port}:9999/udp`,
       '-v',
@@ -284,14 +284,23 @@ describe('published ports keep the client address', () => {
       'chroot',
       '/host',
       'socat',
-      'UDP4-RECVFROM:9999,fork',
+      `${proto}-RECVFROM:9999,fork`,
       'SYSTEM:read l; echo pong-$SOCAT_PEERADDR',
     ]);
+
+  /** `ping` from the client's namespace to `target` (socat's address) until a pong comes back. */
+  const askUdp = async (target: string): Promise<string> => {
     let out = '';
-    for (let i = 0; i < 30 && !out.includes('pong-'); i++) {
-      const r = await inClient('socat', ['-T', '1', '-', `UDP4:${HOST_IP}:${port}`], 'ping\n');
-      out = r.stdout;
-    }
+    for (let i = 0; i < 30 && !out.includes('pong-'); i++)
+      out = (await inClient('socat', ['-T', '1', '-', target], 'ping\n')).stdout;
+    return out;
+  };
+
+  test('UDP: the container sees the client address and its reply comes back', async (t) => {
+    t.after(() => docker(daemon, ['rm', '-f', 'udpeer']));
+    const port = await freeUdpPort('0.0.0.0');
+    await udpPeer('udpeer', port, 'UDP4');
+    const out = await askUdp(`UDP4:${HOST_IP}:${port}`);
     assert.match(out, new RegExp(`pong-${CLIENT_IP.replace(/\./g, '\\.')}\\b`));
   });
 
@@ -301,33 +310,9 @@ describe('published ports keep the client address', () => {
       await docker(daemon, ['network', 'rm', 'pub6u']);
     });
     await dockerOk(daemon, ['network', 'create', '--ipv6', '--subnet', `fd00:74:${NET}::/64`, 'pub6u']);
-    const probe = createSocket('udp6');
-    await new Promise<void>((r) => probe.bind(0, '::', () => r()));
-    const port = probe.address().port;
-    await new Promise<void>((r) => probe.close(() => r()));
-    await dockerOk(daemon, [
-      'run',
-      '-d',
-      '--name',
-      'udpeer6',
-      '--network',
-      'pub6u',
-      '-p',
-      `${port}:9999/udp`,
-      '-v',
-      '/:/host:ro',
-      image,
-      'chroot',
-      '/host',
-      'socat',
-      'UDP6-RECVFROM:9999,fork',
-      'SYSTEM:read l; echo pong-$SOCAT_PEERADDR',
-    ]);
-    let out = '';
-    for (let i = 0; i < 30 && !out.includes('pong-'); i++) {
-      const r = await inClient('socat', ['-T', '1', '-', `UDP6:[${HOST_IP6}]:${port}`], 'ping\n');
-      out = r.stdout;
-    }
+    const port = await freeUdpPort('::');
+    await udpPeer('udpeer6', port, 'UDP6', ['--network', 'pub6u']);
+    const out = await askUdp(`UDP6:[${HOST_IP6}]:${port}`);
     // socat writes the address in full (fd00:0072:…): compared in the URL's compressed form.
     const seen = /pong-\[?([^\]\s]+)/.exec(out)?.[1] ?? out;
     assert.equal(seen.includes(':') ? new URL(`http://[${seen}]/`).hostname : seen, `[${CLIENT_IP6}]`);

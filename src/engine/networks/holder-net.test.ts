@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { skipUnless } from '../../../test/helpers/prerequisite.js';
+import { bridgeIn, dropNetns, inNetns, newNetns } from '../../../test/helpers/scratch-netns.js';
 import { HolderNet, type VethSpec } from './holder-net.js';
 
 /**
@@ -9,41 +9,13 @@ import { HolderNet, type VethSpec } from './holder-net.js';
  * real kernel: namespaces of our own held by `unshare --net sleep`. Needs root (nsenter).
  */
 const ROOT = process.getuid?.() === 0;
-const holders: ChildProcess[] = [];
-
-function netns(): number {
-  const p = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
-  holders.push(p);
-  assert.ok(p.pid, 'unshare started');
-  return p.pid;
-}
-
-function inNs(pid: number, program: string, args: string[]): string {
-  return execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, program, ...args], { encoding: 'utf8' });
-}
-
-async function ready(pid: number): Promise<void> {
-  const ours = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' });
-  for (let i = 0; i < 100; i++) {
-    if (execFileSync('readlink', [`/proc/${pid}/ns/net`], { encoding: 'utf8' }) !== ours) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('unshare --net did not start');
-}
-
 describe('HolderNet.attachWithIp (no veth addon)', { skip: skipUnless(ROOT, 'needs root (nsenter)') }, () => {
   let holder = 0;
   before(async () => {
-    holder = netns();
-    await ready(holder);
-    inNs(holder, 'ip', ['link', 'add', 'br7', 'type', 'bridge']);
-    inNs(holder, 'ip', ['addr', 'add', '10.67.0.1/24', 'dev', 'br7']);
-    inNs(holder, 'ip', ['addr', 'add', 'fd00:67::1/64', 'dev', 'br7', 'nodad']);
-    inNs(holder, 'ip', ['link', 'set', 'br7', 'up']);
+    holder = await newNetns();
+    bridgeIn(holder, 'br7', '10.67.0.1/24', 'fd00:67::1/64');
   });
-  after(() => {
-    for (const p of holders) p.kill('SIGKILL');
-  });
+  after(dropNetns);
 
   const spec = (pid: number, over: Partial<VethSpec>): VethSpec => ({
     hostVeth: `vh${pid}`.slice(0, 15),
@@ -58,9 +30,8 @@ describe('HolderNet.attachWithIp (no veth addon)', { skip: skipUnless(ROOT, 'nee
   });
 
   test('IPv6 off on an IPv4-only interface, on for an IPv6 one (also where the default is off)', async () => {
-    const pid = netns();
-    await ready(pid);
-    inNs(pid, 'sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
+    const pid = await newNetns();
+    inNetns(pid, 'sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
     const net = new HolderNet(holder);
     await net.attachWithIp(spec(pid, {}));
     await net.attachWithIp(
@@ -74,10 +45,10 @@ describe('HolderNet.attachWithIp (no veth addon)', { skip: skipUnless(ROOT, 'nee
         gateway6: 'fd00:67::1',
       }),
     );
-    assert.equal(inNs(pid, 'sysctl', ['-n', 'net.ipv6.conf.eth0.disable_ipv6']).trim(), '1');
-    assert.equal(inNs(pid, 'ip', ['-6', 'addr', 'show', 'dev', 'eth0']), '', 'no fe80:: either');
-    assert.equal(inNs(pid, 'sysctl', ['-n', 'net.ipv6.conf.eth1.disable_ipv6']).trim(), '0');
-    assert.match(inNs(pid, 'ip', ['-6', 'addr', 'show', 'dev', 'eth1']), /inet6 fd00:67::3\/64/);
-    assert.match(inNs(pid, 'ip', ['-6', 'route']), /default via fd00:67::1 dev eth1/);
+    assert.equal(inNetns(pid, 'sysctl', ['-n', 'net.ipv6.conf.eth0.disable_ipv6']).trim(), '1');
+    assert.equal(inNetns(pid, 'ip', ['-6', 'addr', 'show', 'dev', 'eth0']), '', 'no fe80:: either');
+    assert.equal(inNetns(pid, 'sysctl', ['-n', 'net.ipv6.conf.eth1.disable_ipv6']).trim(), '0');
+    assert.match(inNetns(pid, 'ip', ['-6', 'addr', 'show', 'dev', 'eth1']), /inet6 fd00:67::3\/64/);
+    assert.match(inNetns(pid, 'ip', ['-6', 'route']), /default via fd00:67::1 dev eth1/);
   });
 });
