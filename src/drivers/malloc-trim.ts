@@ -3,29 +3,15 @@
  * dist/native/ by `npm run build`): it gives the free pages of every malloc arena back to the
  * kernel. Where the addon is missing (no C compiler, or musl) nothing is trimmed.
  */
-import { createRequire } from 'node:module';
+
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { loadAddon } from './native-addon.js';
 
 interface Addon {
   trim(): boolean;
 }
 
-let addon: Addon | null | undefined;
-
-function load(): Addon | null {
-  if (addon === undefined) {
-    addon = null;
-    const require = createRequire(import.meta.url);
-    // From dist/drivers/, from a bundle in dist/cli/, and from src/drivers/ (through tsx).
-    for (const path of ['../native/malloc-trim.node', '../../dist/native/malloc-trim.node']) {
-      try {
-        addon = require(path) as Addon;
-        break;
-      } catch {}
-    }
-  }
-  return addon;
-}
+const load = () => loadAddon<Addon>('malloc-trim');
 
 /** True when memory was given back; false when there was none or the addon is missing. */
 export function mallocTrim(): boolean {

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { moduleLogger } from '../log/index.js';
+import { loadAddon } from './native-addon.js';
 
 const log = moduleLogger('mounts');
 
@@ -13,22 +13,10 @@ interface MountsAddon {
   umount(target: string, flags: number): Promise<void>;
 }
 
-let addon: MountsAddon | null | undefined;
-
-function load(): MountsAddon | undefined {
-  if (addon !== undefined) return addon ?? undefined;
-  const require = createRequire(import.meta.url);
-  // dist/drivers/*.js and dist/cli/engine.bundle.mjs sit one level below dist/; src/drivers/*.ts two.
-  for (const path of ['../native/mounts.node', '../../dist/native/mounts.node']) {
-    try {
-      addon = require(path) as MountsAddon;
-      return addon;
-    } catch {}
-  }
-  log.info('native mounts addon missing: mount(8) and umount(8) are run instead');
-  addon = null;
-  return undefined;
-}
+const load = () =>
+  loadAddon<MountsAddon>('mounts', () =>
+    log.info('native mounts addon missing: mount(8) and umount(8) are run instead'),
+  );
 
 /** Options of mount(8) that are MS_* flags rather than file-system data (a false `set` clears). */
 const FLAGS: Record<string, { bit: number; set: boolean }> = {

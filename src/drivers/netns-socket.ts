@@ -8,29 +8,14 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { closeSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Server } from 'node:net';
+import { loadAddon } from './native-addon.js';
 
 interface Addon {
   bindIn(nsFd: number, type: 'udp' | 'tcp', address: string, port: number): number;
 }
 
-let addon: Addon | null | undefined;
-
-function load(): Addon | null {
-  if (addon === undefined) {
-    addon = null;
-    const require = createRequire(import.meta.url);
-    // From dist/drivers/, from a bundle in dist/cli/, and from src/drivers/ (through tsx).
-    for (const path of ['../native/netns-socket.node', '../../dist/native/netns-socket.node']) {
-      try {
-        addon = require(path) as Addon;
-        break;
-      } catch {}
-    }
-  }
-  return addon;
-}
+const load = () => loadAddon<Addon>('netns-socket');
 
 export interface NetnsBinder {
   /** A UDP socket bound to address:port in the namespace (udp6 for an IPv6 address). */

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { moduleLogger } from '../log/index.js';
+import { loadAddon } from './native-addon.js';
 import { netnsPath } from './netns.js';
 
 const log = moduleLogger('veth');
@@ -32,25 +32,14 @@ interface VethAddon {
   detach(holderNs: string, hostVeth: string): Promise<void>;
 }
 
-let addon: VethAddon | null | undefined;
-
 /**
  * Our rtnetlink addon (native/veth.c → dist/native/veth.node): no `nsenter … ip` spawn per
  * container start or stop. Undefined when it was not built (no C compiler): callers run ip.
  */
 function load(): VethAddon | undefined {
-  if (addon !== undefined) return addon ?? undefined;
-  const require = createRequire(import.meta.url);
-  // dist/drivers/*.js and dist/cli/engine.bundle.mjs sit one level below dist/; src/drivers/*.ts two.
-  for (const path of ['../native/veth.node', '../../dist/native/veth.node']) {
-    try {
-      addon = require(path) as VethAddon;
-      return addon;
-    } catch {}
-  }
-  log.info('native veth addon missing: ip is run through nsenter instead');
-  addon = null;
-  return undefined;
+  return loadAddon<VethAddon>('veth', () =>
+    log.info('native veth addon missing: ip is run through nsenter instead'),
+  );
 }
 
 export interface VethPlug {

@@ -12,8 +12,8 @@
  * Without the addon (no compiler), Node accepts and copies, dialling from the gateway.
  */
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
-import { createRequire } from 'node:module';
 import { connect, type Server, type Socket } from 'node:net';
+import { loadAddon } from '../../../drivers/native-addon.js';
 import { type AgentReply, type EngineToAgent, keepableSource, keepableSource6 } from '../port-messages.js';
 
 interface Transparent {
@@ -32,17 +32,6 @@ interface Transparent {
 
 const UDP_IDLE_MS = 120_000;
 
-function loadAddon(say: (msg: string) => void): Transparent | undefined {
-  const require = createRequire(import.meta.url);
-  for (const path of ['../../../native/ip-transparent.node', '../../../../dist/native/ip-transparent.node']) {
-    try {
-      return require(path) as Transparent;
-    } catch {}
-  }
-  say('native addon missing: published ports will not keep client addresses');
-  return undefined;
-}
-
 interface Published {
   close(): void;
 }
@@ -55,7 +44,9 @@ export class PortForwarder {
     private readonly reply: (m: AgentReply) => void,
     private readonly say: (msg: string) => void,
   ) {
-    this.addon = loadAddon(say);
+    this.addon = loadAddon<Transparent>('ip-transparent', () =>
+      say('native addon missing: published ports will not keep client addresses'),
+    );
   }
 
   handle(m: EngineToAgent, handle: unknown): void {
