@@ -170,3 +170,16 @@ export async function readExitFile(path: string): Promise<number | undefined> {
   const n = Number.parseInt(text.trim(), 10);
   return Number.isFinite(n) ? n : undefined;
 }
+
+/**
+ * The pid in a pid file conmon (`-P`) or the runtime (`-p`) wrote; 0 when the file is missing or
+ * holds none. Read in one synchronous call: a few bytes, on a container's or exec's start.
+ */
+export function readPidFile(path: string): number {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {}
+  const n = Number.parseInt(text.trim(), 10);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}

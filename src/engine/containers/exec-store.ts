@@ -1,9 +1,9 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ExecCreateConfig } from '../../api/backends.js';
-import { readExitFile } from '../../drivers/conmon.js';
+import { readExitFile, readPidFile } from '../../drivers/conmon.js';
 import { moduleLogger } from '../../log/index.js';
 import { readJsonRecord } from '../../state/atomic-file.js';
 import { OrderedWriter } from '../../state/ordered-writer.js';
@@ -56,11 +56,6 @@ const ExecRecordSchema = lazySchema(() =>
 /** The exit code conmon wrote for an exec (`<dir>/exit/<container id>`), if any. */
 export async function readExecExit(e: ExecRecord): Promise<number | undefined> {
   return readExitFile(join(e.dir, 'exit', e.containerId));
-}
-
-async function readPid(path: string): Promise<number> {
-  const n = Number.parseInt((await readFile(path, 'utf8').catch(() => '')).trim(), 10);
-  return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 /**
@@ -125,8 +120,8 @@ export class ExecStore {
    * (undefined when conmon is gone without one).
    */
   async adopt(e: ExecRecord, onEnd: (code: number | undefined) => void): Promise<void> {
-    if (e.pid === 0) e.pid = await readPid(join(e.dir, 'pid'));
-    const conmon = await readPid(join(e.dir, 'conmon.pid'));
+    if (e.pid === 0) e.pid = readPidFile(join(e.dir, 'pid'));
+    const conmon = readPidFile(join(e.dir, 'conmon.pid'));
     const exited = await readExecExit(e);
     if (exited !== undefined || conmon === 0 || !processExists(conmon)) {
       onEnd(exited);

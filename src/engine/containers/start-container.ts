@@ -1,7 +1,7 @@
-import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
-import { type ConmonCreated, readExitFile, startConmon } from '../../drivers/conmon.js';
+import { type ConmonCreated, readExitFile, readPidFile, startConmon } from '../../drivers/conmon.js';
 import { CRUN } from '../../drivers/crun.js';
 import { mountAll, unmount } from '../../drivers/mount.js';
 import { runcDelete, runcKnows, runcStart } from '../../drivers/runc.js';
@@ -94,15 +94,6 @@ async function mountShareableShm(c: LiveContainer, size: number): Promise<string
 export function networkPlacement(mode: string, holderPid: number): NetworkPlacement {
   if (mode === 'host') return { kind: 'join', path: `/proc/${holderPid}/ns/net` };
   return { kind: 'own' };
-}
-
-/** The number in a pid file; 0 when it is missing or holds none. */
-function readPidFile(path: string): number {
-  try {
-    return Number(readFileSync(path, 'utf8').trim()) || 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** The snapshot key of a container's writable layer. */
