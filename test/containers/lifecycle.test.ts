@@ -52,6 +52,26 @@ describe('docker run', () => {
     assert.equal(r.stdout, 'one\ntwo\n');
   });
 
+  test("the environment as Docker's: PATH, HOSTNAME and TERM in the process, not in Config.Env", async () => {
+    const env = async (args: string[]) =>
+      (await dockerOk(d, ['run', '--rm', ...NET, '-e', 'A=1', '--hostname', 'h1', ...args, bb, 'env']))
+        .split(/\r?\n/)
+        .filter(Boolean)
+        .sort();
+    const plain = await env([]);
+    for (const e of ['A=1', 'HOSTNAME=h1', 'HOME=/root']) assert.ok(plain.includes(e), plain.join(' '));
+    assert.ok(
+      plain.some((e) => e.startsWith('PATH=/usr/local/sbin')),
+      plain.join(' '),
+    );
+    assert.ok(!plain.some((e) => e.startsWith('TERM=')), plain.join(' '));
+    assert.ok((await env(['-t'])).includes('TERM=xterm'));
+    const id = (await dockerOk(d, ['create', ...NET, '-e', 'A=1', bb, 'true'])).trim();
+    const cfg = JSON.parse(await dockerOk(d, ['inspect', '-f', '{{json .Config.Env}}', id]));
+    assert.deepEqual(cfg, ['A=1', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    await dockerOk(d, ['rm', id]);
+  });
+
   test("an unknown command is exit code 127 with Docker's message", async () => {
     const r = await docker(d, ['run', '--rm', ...NET, bb, 'no-such-command']);
     assert.equal(r.exitCode, 127);

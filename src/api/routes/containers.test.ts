@@ -98,3 +98,20 @@ test('logs: multiplexed frames without a tty; at least one stream required', asy
   assert.equal(body.subarray(8).toString(), 'e\n');
   assert.equal((await a.request('/containers/x/logs')).status, 400);
 });
+
+test('logs: tail as Docker reads it (negative or not a number = all; fractional since)', async () => {
+  const seen: Array<{ tail: number | undefined; since: number }> = [];
+  const a = app({
+    logs: (_id, q) => {
+      seen.push({ tail: q.tail, since: q.since });
+      return { tty: false, chunks: (async function* () {})() };
+    },
+  });
+  for (const query of ['tail=-1', 'tail=all', 'tail=', 'tail=x', 'tail=3', 'tail=%2B2&since=1700000000.5', 'tail=0'])
+    assert.equal((await a.request(`/containers/x/logs?stdout=1&${query}`)).status, 200, query);
+  assert.deepEqual(
+    seen.map((s) => s.tail),
+    [undefined, undefined, undefined, undefined, 3, 2, 0],
+  );
+  assert.equal(seen[5]?.since, 1700000000.5);
+});

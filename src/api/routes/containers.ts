@@ -19,13 +19,10 @@ export function parseTimeParam(raw: string | undefined, key: string): number {
 }
 
 function logQuery(query: DockerQuery): ContainerLogQuery {
+  // Docker (daemon/logs.go): a tail that strconv.Atoi refuses, or a negative one, means all.
   const tailRaw = query.string('tail');
-  let tail: number | undefined;
-  if (tailRaw !== undefined && tailRaw !== '' && tailRaw !== 'all') {
-    if (!/^\d+$/.test(tailRaw))
-      throw new InvalidParameter(`invalid value for tail: ${JSON.stringify(tailRaw)}`);
-    tail = Number(tailRaw);
-  }
+  const tailNumber = tailRaw !== undefined && /^[+-]?\d+$/.test(tailRaw) ? Number(tailRaw) : -1;
+  const tail = tailNumber >= 0 ? tailNumber : undefined;
   const q: ContainerLogQuery = {
     stdout: query.bool('stdout'),
     stderr: query.bool('stderr'),

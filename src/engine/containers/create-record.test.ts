@@ -49,9 +49,11 @@ test('resource limits are discarded with Docker warnings, not refused', () => {
   assert.equal(warnings.length, 2);
 });
 
-test('PATH defaults when the image has none; unsupported options are refused', () => {
+test("Config.Env as Docker merges it (the client's first, no daemon defaults); unsupported options are refused", () => {
   const { record } = buildRecord({ Image: 'bb', Cmd: ['true'] }, { id: 'sha256:1', config: {} }, ids);
-  assert.ok((record.config.Env as string[]).some((e) => e.startsWith('PATH=/usr/local/sbin')));
+  assert.deepEqual(record.config.Env, []);
+  const merged = buildRecord({ Image: 'bb', Env: ['B=3', 'A=2'] }, image, ids).record.config.Env;
+  assert.deepEqual(merged, ['B=3', 'A=2', 'PATH=/bin']);
   assert.throws(
     () => buildRecord({ Image: 'bb', HostConfig: { PidMode: 'nope' } }, image, ids),
     /invalid PID mode: nope/,

@@ -10,8 +10,6 @@ import { validateSecurityOpts } from './oci-spec.js';
 import type { ContainerRecord, RecordConfig } from './record.js';
 import { parseRestartPolicy } from './restart-policy.js';
 
-const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
 const LIMIT_WARNINGS: Array<[keyof HostConfig, string]> = [
   [
     'Memory',
@@ -54,11 +52,13 @@ function list(v: string | string[] | null | undefined): string[] | null {
 }
 
 /** Docker's rule for env: the image's, then the container's override by key. */
+const envKey = (e: string): string => e.split('=', 1)[0] ?? e;
+
+/** Docker's merge of Config.Env: the client's entries, then the image's that it does not set. */
 function mergeEnv(image: readonly string[], own: readonly string[]): string[] {
-  const out = new Map<string, string>();
-  for (const e of [...image, ...own]) out.set(e.split('=')[0] ?? e, e);
-  if (![...out.keys()].includes('PATH')) out.set('PATH', DEFAULT_PATH);
-  return [...out.values()];
+  if (own.length === 0) return [...image];
+  const keys = new Set(own.map(envKey));
+  return [...own, ...image.filter((e) => !keys.has(envKey(e)))];
 }
 
 function limitWarnings(hc: HostConfig): string[] {
@@ -125,7 +125,6 @@ export function buildRecord(
 
   const hostname = req.Hostname || ids.id.slice(0, 12);
   const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
-  if (!env.some((e) => e.startsWith('HOSTNAME='))) env.unshift(`HOSTNAME=${hostname}`);
   const config: RecordConfig = {
     ...req,
     Hostname: hostname,

@@ -46,6 +46,8 @@ export async function execProcessSpec(
   if (req.tty && req.consoleSize) process.consoleSize = req.consoleSize;
   else delete process.consoleSize;
   let env = Array.isArray(base.env) ? (base.env as string[]) : [];
+  // Docker gives an exec with a tty TERM=xterm, as it does a container with one.
+  if (req.tty && !env.some((e) => e.startsWith('TERM='))) env = [...env, 'TERM=xterm'];
   if (req.user) {
     const user = await resolveUser(rootfs, req.user);
     process.user = {

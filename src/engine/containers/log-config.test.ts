@@ -11,7 +11,7 @@ test('parseSize: go-units binary sizes', () => {
 });
 
 test('resolveLogConfig: defaults, daemon options for the daemon driver only, Docker errors', () => {
-  assert.deepEqual(resolveLogConfig(undefined), { Type: 'k8s-file', Config: {} });
+  assert.deepEqual(resolveLogConfig(undefined), { Type: 'json-file', Config: {} });
   const defaults = { driver: 'json-file', opts: { 'max-size': '1m', 'max-file': '3' } };
   assert.deepEqual(resolveLogConfig({ Type: '', Config: { 'max-file': '2' } }, defaults), {
     Type: 'json-file',

@@ -2,7 +2,7 @@ import { InvalidParameter } from '../../errdefs/index.js';
 
 /** Log drivers rootlessd offers: all write conmon's k8s-file format, read back by `docker logs`. */
 export const LOG_DRIVERS = ['json-file', 'local', 'k8s-file'] as const;
-export const DEFAULT_LOG_DRIVER = 'k8s-file';
+export const DEFAULT_LOG_DRIVER = 'json-file';
 
 /** Docker's other built-in drivers: known, but not offered here. */
 const DOCKER_DRIVERS = new Set([

@@ -1,6 +1,7 @@
 import { InvalidParameter } from '../../errdefs/index.js';
 import type { HostConfig } from '../../types/container-create.js';
 import type { ResolvedUser } from './container-user.js';
+import { mergeEnv } from './exec-spec.js';
 import { type NamespaceModes, type NamespacePlacement, PRIVATE_NAMESPACES } from './namespace-modes.js';
 import type { ContainerPaths } from './paths.js';
 import type { RecordConfig } from './record.js';
@@ -209,6 +210,20 @@ function securityOpts(hc: HostConfig): {
   return { unconfined, noNewPrivileges, ...(profile ? { profile } : {}) };
 }
 
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * A process's environment as Docker makes it (CreateDaemonEnvironment): the default PATH,
+ * HOSTNAME, TERM=xterm with a tty, then the container's Config.Env over them.
+ */
+export function daemonEnvironment(
+  config: { Env?: readonly string[] | null; Hostname?: string | null },
+  tty: boolean,
+): string[] {
+  const base = [DEFAULT_PATH, `HOSTNAME=${config.Hostname ?? ''}`, ...(tty ? ['TERM=xterm'] : [])];
+  return mergeEnv(base, config.Env ?? []);
+}
+
 /** The OCI runtime spec (config.json of the bundle) of a container. */
 export function buildSpec(input: SpecInput): Record<string, unknown> {
   const { config, hostConfig: hc, user } = input;
@@ -216,7 +231,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   if (args.length === 0) throw new InvalidParameter('no command specified');
   const sec = securityOpts(hc);
   const caps = input.capabilities;
-  const env = [...config.Env];
+  const env = daemonEnvironment(config, config.Tty === true);
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   const ns = input.namespaces ?? PRIVATE_NAMESPACES;
   const entry = (type: string, p: NamespacePlacement) =>

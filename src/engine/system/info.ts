@@ -3,6 +3,7 @@ import type { ProgramVersion } from '../../drivers/component-versions.js';
 import { CRUN } from '../../drivers/crun.js';
 import type { SystemInfo } from '../../types/index.js';
 import { preferredRuntime } from '../containers/oci-runtime.js';
+import { DEFAULT_LOG_DRIVER } from '../containers/log-config.js';
 import { buildInfo } from './build-info.js';
 import {
   cgroupWarnings,
@@ -94,7 +95,7 @@ export async function systemInfo(src: InfoSources): Promise<SystemInfo> {
     NFd: nfd,
     NGoroutines: 0,
     SystemTime: new Date().toISOString(),
-    LoggingDriver: src.daemon['log-driver'] ?? 'k8s-file',
+    LoggingDriver: src.daemon['log-driver'] ?? DEFAULT_LOG_DRIVER,
     CgroupDriver: cgroups.driver,
     CgroupVersion: cgroups.version,
     NEventsListener: src.eventListeners(),
