@@ -82,3 +82,11 @@ test('capabilities: defaults, add, drop, ALL', () => {
   assert.deepEqual(capabilitySet({ capDrop: ['ALL'], capAdd: ['KILL'] }), ['CAP_KILL']);
   assert.throws(() => capabilitySet({ capAdd: ['NOPE'] }), /unknown capability/);
 });
+
+test("Tmpfs destinations: absolute and not the root, with Docker's messages", () => {
+  const tmpfs = (Tmpfs: Record<string, string>) => () =>
+    buildRecord({ Image: 'bb', HostConfig: { Tmpfs } }, image, ids);
+  assert.throws(tmpfs({ 'run/x': '' }), /invalid mount path: 'run\/x' mount path must be absolute/);
+  assert.throws(tmpfs({ '/': '' }), /destination can't be '\/'/);
+  assert.doesNotThrow(tmpfs({ '/run/x': 'size=1m' }));
+});

@@ -85,6 +85,17 @@ function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
     throw new InvalidParameter(`UsernsMode "${hc.UsernsMode}" is not supported by rootlessd`);
   for (const d of hc.Devices ?? []) validateDeviceMapping(d);
   validateSecurityOpts(hc);
+  // Docker's ValidateTmpfsMountDestination.
+  for (const dest of Object.keys(hc.Tmpfs ?? {})) {
+    if (!dest.startsWith('/'))
+      throw new InvalidParameter(
+        `invalid mount config for type "tmpfs": invalid mount path: '${dest}' mount path must be absolute`,
+      );
+    if (dest.replace(/\/+$/, '') === '')
+      throw new InvalidParameter(
+        `invalid mount config for type "tmpfs": invalid specification: destination can't be '/'`,
+      );
+  }
   const net = hc.NetworkMode ?? '';
   if (net === 'container:')
     throw new InvalidParameter('container mode networking requires a container id or name');

@@ -21,9 +21,19 @@ export async function killContainer(ctx: ServiceContext, ref: string, signalName
   await ctx.restarts.cancel(c);
   if (!c.running) throw new Conflict(`Cannot kill container: ${ref}: container ${c.id} is not running`);
   c.state.stoppedByUser = true;
-  await runcKill(runtimeOf(ctx.o.layout, c.id), c.id, signal);
+  try {
+    await runcKill(runtimeOf(ctx.o.layout, c.id), c.id, signal);
+  } catch (err) {
+    // The process ended between our check and the runtime's (its exit is on its way): Docker
+    // answers such a kill as done, and so do we.
+    if (!PROCESS_GONE.test((err as Error).message)) throw err;
+    log.debug({ id: c.id, err: (err as Error).message }, 'kill: the process had already exited');
+  }
   ctx.publish(c, 'kill', { signal: String(signal) });
 }
+
+/** What crun and runc say when a container's process is gone. */
+const PROCESS_GONE = /no such process|container not running|process already finished/i;
 
 /** POST /containers/{id}/stop: 304 when it is not running. */
 export async function stopContainer(
