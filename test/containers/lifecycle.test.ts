@@ -78,6 +78,19 @@ describe('docker run', () => {
     assert.match(r.stderr, /executable file not found in \$PATH/);
   });
 
+  test("--platform of another architecture is refused with Docker's message, the host's runs", async () => {
+    const r = await docker(d, ['create', '--platform', 'linux/arm64', ...NET, bb, 'true']);
+    assert.notEqual(r.exitCode, 0);
+    assert.match(
+      r.stderr,
+      /was found but does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64/,
+    );
+    assert.equal(
+      (await dockerOk(d, ['run', '--rm', '--platform', 'linux/amd64', ...NET, bb, 'echo', 'ok'])).trim(),
+      'ok',
+    );
+  });
+
   test('an unknown image is 404 No such image', async () => {
     const r = await docker(d, ['create', `${registry.host}/library/nothing:here`]);
     assert.notEqual(r.exitCode, 0);

@@ -33,7 +33,12 @@ export interface ContainerAttachSession {
 
 /** What /containers/* needs from the engine. Errors are errdefs kinds. */
 export interface ContainersBackend {
-  create(req: ContainerCreateRequest, name: string | undefined): Promise<ContainerCreateResponse>;
+  /** `platform`: the client's `--platform`; an image of another platform is 404 (Docker's message). */
+  create(
+    req: ContainerCreateRequest,
+    name: string | undefined,
+    platform?: string,
+  ): Promise<ContainerCreateResponse>;
   list(options: {
     all: boolean;
     limit?: number;

@@ -107,7 +107,15 @@ test('logs: tail as Docker reads it (negative or not a number = all; fractional 
       return { tty: false, chunks: (async function* () {})() };
     },
   });
-  for (const query of ['tail=-1', 'tail=all', 'tail=', 'tail=x', 'tail=3', 'tail=%2B2&since=1700000000.5', 'tail=0'])
+  for (const query of [
+    'tail=-1',
+    'tail=all',
+    'tail=',
+    'tail=x',
+    'tail=3',
+    'tail=%2B2&since=1700000000.5',
+    'tail=0',
+  ])
     assert.equal((await a.request(`/containers/x/logs?stdout=1&${query}`)).status, 200, query);
   assert.deepEqual(
     seen.map((s) => s.tail),

@@ -48,7 +48,11 @@ export function containersRoutes(backend: ContainersBackend): Hono<ApiEnv> {
   r.post('/containers/create', async (c) => {
     const query = DockerQuery.fromUrl(c.req.url);
     const body = await readJsonBody(c, ContainerCreateRequestSchema);
-    const result = await backend.create(body, query.string('name') || undefined);
+    const result = await backend.create(
+      body,
+      query.string('name') || undefined,
+      query.string('platform') || undefined,
+    );
     return c.json(result, 201);
   });
 

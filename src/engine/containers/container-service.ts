@@ -113,8 +113,12 @@ export class ContainerService {
 
   // ---- lifecycle ----
 
-  create(req: ContainerCreateRequest, name: string | undefined): Promise<ContainerCreateResponse> {
-    return createContainer(this.ctx, req, name);
+  create(
+    req: ContainerCreateRequest,
+    name: string | undefined,
+    platform?: string,
+  ): Promise<ContainerCreateResponse> {
+    return createContainer(this.ctx, req, name, platform);
   }
 
   async start(ref: string): Promise<void> {

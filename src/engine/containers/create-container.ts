@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { InvalidParameter } from '../../errdefs/index.js';
+import { InvalidParameter, NotFound } from '../../errdefs/index.js';
 import { moduleLogger, span } from '../../log/index.js';
 import type { ContainerCreateRequest, ContainerCreateResponse } from '../../types/container-create.js';
+import { formatPlatform, type Platform, parsePlatform, platformMatches } from '../registry/manifest.js';
 import { buildRecord } from './create-record.js';
+import type { ContainerImage } from './image-lookup.js';
 import { LiveContainer } from './live-container.js';
 import { generateName, newContainerId, normalizeName } from './names.js';
 import { containerPaths } from './paths.js';
@@ -13,6 +15,18 @@ import { snapshotKey } from './start-container.js';
 
 const log = moduleLogger('containers');
 
+/** Docker's GetImage with a platform: an image of another platform is not the one asked for. */
+export function checkPlatform(ref: string, image: ContainerImage, platform: string): void {
+  const wanted = parsePlatform(platform);
+  const cfg = image.config as { os?: unknown; architecture?: unknown; variant?: unknown };
+  const have: Platform = { os: String(cfg.os ?? ''), architecture: String(cfg.architecture ?? '') };
+  if (typeof cfg.variant === 'string' && cfg.variant) have.variant = cfg.variant;
+  if (!platformMatches(wanted, have))
+    throw new NotFound(
+      `image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(wanted)}, actual: ${formatPlatform(have)}`,
+    );
+}
+
 /**
  * POST /containers/create: the record, the volumes and the writable layer. The name is taken
  * first and given back, with everything made so far, when a later step fails.
@@ -21,12 +35,14 @@ export async function createContainer(
   ctx: ServiceContext,
   req: ContainerCreateRequest,
   name: string | undefined,
+  platform?: string,
 ): Promise<ContainerCreateResponse> {
   const { o, registry } = ctx;
   if (!req.Image) throw new InvalidParameter('config cannot be empty in order to create a container');
   const id = newContainerId();
   const t = { id: id.slice(0, 12) };
   const image = await span(log, 'image-resolve', t, () => o.images.resolve(req.Image as string));
+  if (platform) checkPlatform(req.Image, image, platform);
   const fullName = name
     ? normalizeName(name)
     : `/${generateName((n) => registry.nameHolder(n) !== undefined)}`;

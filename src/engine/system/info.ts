@@ -2,8 +2,8 @@ import type { DaemonConfig } from '../../config/schema.js';
 import type { ProgramVersion } from '../../drivers/component-versions.js';
 import { CRUN } from '../../drivers/crun.js';
 import type { SystemInfo } from '../../types/index.js';
-import { preferredRuntime } from '../containers/oci-runtime.js';
 import { DEFAULT_LOG_DRIVER } from '../containers/log-config.js';
+import { preferredRuntime } from '../containers/oci-runtime.js';
 import { buildInfo } from './build-info.js';
 import {
   cgroupWarnings,
