@@ -26,6 +26,8 @@ export interface SystemBackend {
   version(signal?: AbortSignal): Promise<SystemVersion>;
   info(signal?: AbortSignal): Promise<SystemInfo>;
   dataUsage(options: { types: string[] }, signal?: AbortSignal): Promise<SystemDataUsage>;
+  /** POST /build/prune (`docker builder prune`, the last step of `docker system prune`). */
+  pruneBuildCache(): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
 }
 
 export interface EventsQuery {

@@ -144,3 +144,35 @@ describe('inspection', () => {
     await dockerOk(d, ['rm', '-f', 'live1']);
   });
 });
+
+describe('system prune', () => {
+  // Last in the file: it removes the image the other tests use.
+  test('-af --volumes removes stopped containers, unused networks, volumes and images, and ends with the build cache', async () => {
+    // As Docker 23+: anonymous volumes are pruned, named ones stay.
+    await dockerOk(d, ['run', '--name', 'sp-done', '-v', 'sp-vol:/v', '-v', '/anon', ...NET, bb, 'true']);
+    const anon = (
+      await dockerOk(d, [
+        'inspect',
+        '-f',
+        '{{range .Mounts}}{{if eq .Destination "/anon"}}{{.Name}}{{end}}{{end}}',
+        'sp-done',
+      ])
+    ).trim();
+    await dockerOk(d, ['network', 'create', 'sp-net']);
+    await dockerOk(d, ['rm', 'sp-done']);
+    await dockerOk(d, ['run', '--name', 'sp-done2', ...NET, bb, 'true']);
+    const out = await dockerOk(d, ['system', 'prune', '-af', '--volumes']);
+    assert.match(out, /Deleted Containers:/);
+    assert.match(out, /Deleted Networks:\nsp-net/);
+    assert.match(out, new RegExp(`Deleted Volumes:\n${anon}\n`));
+    assert.match(out, /Deleted Images:/);
+    assert.match(out, /Total reclaimed space: /);
+    assert.equal((await dockerOk(d, ['ps', '-aq'])).trim(), '');
+    assert.equal((await dockerOk(d, ['images', '-q'])).trim(), '');
+    assert.equal((await dockerOk(d, ['volume', 'ls', '-q'])).trim(), 'sp-vol');
+    await dockerOk(d, ['volume', 'rm', 'sp-vol']);
+    const r = await docker(d, ['builder', 'prune', '-f', '--filter', 'until=24h']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /Total reclaimed space: 0B/);
+  });
+});

@@ -4,7 +4,7 @@ import type { SystemBackend } from '../backends.js';
 import type { ApiEnv } from '../env.js';
 import { DockerQuery } from '../query.js';
 
-/** /_ping, /version, /info, /system/df. */
+/** /_ping, /version, /info, /system/df, /build/prune. */
 export function systemRoutes(backend: SystemBackend): Hono<ApiEnv> {
   const r = new Hono<ApiEnv>();
 
@@ -31,6 +31,12 @@ export function systemRoutes(backend: SystemBackend): Hono<ApiEnv> {
   r.get('/system/df', async (c) => {
     const query = DockerQuery.fromUrl(c.req.url);
     return c.json(await backend.dataUsage({ types: query.strings('type') }, c.req.raw.signal));
+  });
+
+  r.post('/build/prune', async (c) => {
+    // Malformed filters are a 400, as Docker's; well-formed ones select among the cache.
+    DockerQuery.fromUrl(c.req.url).filters();
+    return c.json(await backend.pruneBuildCache());
   });
 
   return r;

@@ -14,6 +14,7 @@ export function fakeBackends(): Backends & { bus: EventBus } {
       version: async () => ({ Version: '0.0.0-test', ApiVersion: '1.51' }) as SystemVersion,
       info: async () => ({ ID: 'test-id', Containers: 0 }) as SystemInfo,
       dataUsage: async () => ({ LayersSize: 0, Images: [], Containers: [], Volumes: [], BuildCache: [] }),
+      pruneBuildCache: async () => ({ CachesDeleted: [], SpaceReclaimed: 0 }),
     },
     events: {
       subscribeEvents: (query, signal) => {
