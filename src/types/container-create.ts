@@ -66,6 +66,14 @@ export const HostConfigSchema = lazySchema(() =>
       .nullish(),
     Sysctls: StrMap,
     Ulimits: z.array(z.looseObject({ Name: z.string(), Soft: z.number(), Hard: z.number() })).nullish(),
+    Runtime: z.string().nullish(),
+    Isolation: z.string().nullish(),
+    StorageOpt: StrMap,
+    DeviceRequests: z
+      .array(
+        z.looseObject({ Driver: z.string().nullish(), Capabilities: z.array(z.array(z.string())).nullish() }),
+      )
+      .nullish(),
   }),
 );
 export type HostConfig = z.infer<typeof HostConfigSchema>;

@@ -91,6 +91,27 @@ describe('docker run', () => {
     );
   });
 
+  test("--runtime, --gpus, --storage-opt and --isolation are checked at create with Docker's messages", async () => {
+    const refused = async (args: string[], message: RegExp) => {
+      const r = await docker(d, ['create', ...args, ...NET, bb, 'true']);
+      assert.notEqual(r.exitCode, 0, r.stderr);
+      assert.match(r.stderr, message);
+    };
+    await refused(['--runtime', 'nope'], /unknown or invalid runtime name: nope/);
+    await refused(['--gpus', 'all'], /could not select device driver "" with capabilities: \[\[gpu\]\]/);
+    await refused(['--storage-opt', 'size=1G'], /--storage-opt is not supported/);
+    await refused(['--isolation', 'hyperv'], /invalid isolation 'hyperv' on linux/);
+    // runc is always there; the container runs under the runtime it names, shown in inspect.
+    const id = (await dockerOk(d, ['create', '--runtime', 'runc', ...NET, bb, 'echo', 'runc'])).trim();
+    assert.equal((await dockerOk(d, ['inspect', '-f', '{{.HostConfig.Runtime}}', id])).trim(), 'runc');
+    assert.equal(await dockerOk(d, ['start', '-a', id]), 'runc\n');
+    await dockerOk(d, ['rm', id]);
+    const plain = (await dockerOk(d, ['create', ...NET, bb, 'true'])).trim();
+    const runtime = (await dockerOk(d, ['inspect', '-f', '{{.HostConfig.Runtime}}', plain])).trim();
+    assert.equal(runtime, (await dockerOk(d, ['info', '-f', '{{.DefaultRuntime}}'])).trim());
+    await dockerOk(d, ['rm', plain]);
+  });
+
   test('an unknown image is 404 No such image', async () => {
     const r = await docker(d, ['create', `${registry.host}/library/nothing:here`]);
     assert.notEqual(r.exitCode, 0);

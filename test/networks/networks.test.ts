@@ -133,6 +133,52 @@ describe('docker network: bridges, DNS, isolation, published ports', () => {
     await dockerOk(daemon, ['network', 'rm', 'front', 'back']);
   });
 
+  test('default bridge: --link writes /etc/hosts as Docker, a stopped or missing target is refused; --mac-address', async () => {
+    await dockerOk(daemon, ['run', '-d', '--name', 'ltarget', image, 'sleep', '60']);
+    const id = (await dockerOk(daemon, ['inspect', '-f', '{{.Id}}', 'ltarget'])).trim();
+    const ip = (
+      await dockerOk(daemon, ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'ltarget'])
+    ).trim();
+    const out = await dockerOk(daemon, [
+      'run',
+      '--rm',
+      '--link',
+      'ltarget:al',
+      image,
+      'sh',
+      '-c',
+      'grep -w al /etc/hosts; ping -c1 -W2 al >/dev/null && echo reached',
+    ]);
+    assert.equal(out, `${ip}\tal ${id.slice(0, 12)} ltarget\nreached\n`);
+    await dockerOk(daemon, ['create', '--name', 'lstopped', image, 'true']);
+    const stopped = await docker(daemon, [
+      'run',
+      '--rm',
+      '--name',
+      'linker',
+      '--link',
+      'lstopped:x',
+      image,
+      'true',
+    ]);
+    assert.notEqual(stopped.exitCode, 0);
+    assert.match(stopped.stderr, /Cannot link to a non running container: \/lstopped AS \/linker\/x/);
+    const missing = await docker(daemon, ['create', '--link', 'nope:x', image, 'true']);
+    assert.match(missing.stderr, /could not get container for nope: No such container: nope/);
+    assert.doesNotMatch(missing.stderr, /Unable to find image/);
+    const mac = await dockerOk(daemon, [
+      'run',
+      '--rm',
+      '--mac-address',
+      '02:42:ac:11:00:99',
+      image,
+      'cat',
+      '/sys/class/net/eth0/address',
+    ]);
+    assert.equal(mac.trim(), '02:42:ac:11:00:99');
+    await removeContainers(daemon, 'ltarget', 'lstopped');
+  });
+
   test('an internal network has no way out', async () => {
     await dockerOk(daemon, ['network', 'create', '--internal', 'sealed']);
     const out = await docker(daemon, [

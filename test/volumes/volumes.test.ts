@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type Daemon, docker, dockerJson, dockerOk, makeUserDir, withDaemon } from '../helpers/index.js';
+import {
+  type Daemon,
+  docker,
+  dockerJson,
+  dockerOk,
+  makeUserDir,
+  until,
+  withDaemon,
+} from '../helpers/index.js';
 
 /** Volumes and mounts with the real docker CLI, runc and conmon, as an unprivileged user. */
 
@@ -154,6 +162,70 @@ describe('docker volume', () => {
       'no anonymous volume is left behind',
     );
     await dockerOk(d, ['volume', 'rm', 'kept']);
+  });
+
+  test('--volumes-from shares the mounts, :ro makes them read-only, -v replaces one; unknown source is a 400', async () => {
+    await dockerOk(d, [
+      'run',
+      '-d',
+      '--name',
+      'vsrc',
+      ...NET,
+      '-v',
+      '/anon',
+      '-v',
+      'vnamed:/n',
+      bb,
+      'sh',
+      '-c',
+      'echo a > /anon/f; echo n > /n/f; sleep 60',
+    ]);
+    await until(
+      async () => (await docker(d, ['exec', 'vsrc', 'test', '-e', '/n/f'])).exitCode === 0,
+      'the source to write',
+    );
+    assert.equal(
+      await dockerOk(d, ['run', '--rm', ...NET, '--volumes-from', 'vsrc', bb, 'cat', '/anon/f', '/n/f']),
+      'a\nn\n',
+    );
+    const ro = await docker(d, [
+      'run',
+      '--rm',
+      ...NET,
+      '--volumes-from',
+      'vsrc:ro',
+      bb,
+      'sh',
+      '-c',
+      'echo x > /n/g',
+    ]);
+    assert.notEqual(ro.exitCode, 0);
+    assert.match(ro.stderr, /Read-only file system/);
+    // A -v at the same place wins over the inherited mount.
+    assert.equal(
+      await dockerOk(d, ['run', '--rm', ...NET, '--volumes-from', 'vsrc', '-v', 'vother:/n', bb, 'ls', '/n']),
+      '',
+    );
+    // The inheriting container holds the volume: removing it is refused while it exists.
+    await dockerOk(d, ['create', '--name', 'vuser', ...NET, '--volumes-from', 'vsrc', bb, 'true']);
+    const mounts = JSON.parse(await dockerOk(d, ['inspect', '-f', '{{json .Mounts}}', 'vuser'])) as Array<{
+      Name: string;
+      Destination: string;
+      RW: boolean;
+    }>;
+    assert.deepEqual(mounts.map((m) => m.Destination).sort(), ['/anon', '/n']);
+    assert.equal(
+      (await dockerOk(d, ['inspect', '-f', '{{json .HostConfig.VolumesFrom}}', 'vuser'])).trim(),
+      '["vsrc"]',
+    );
+    await dockerOk(d, ['rm', '-f', 'vsrc']);
+    assert.match((await docker(d, ['volume', 'rm', 'vnamed'])).stderr, /volume is in use/);
+    await dockerOk(d, ['rm', 'vuser']);
+    await dockerOk(d, ['volume', 'rm', 'vnamed', 'vother']);
+    const bad = await docker(d, ['run', '--rm', ...NET, '--volumes-from', 'nope', bb, 'true']);
+    assert.equal(bad.exitCode, 125);
+    assert.match(bad.stderr, /No such container: nope/);
+    assert.doesNotMatch(bad.stderr, /Unable to find image/);
   });
 });
 

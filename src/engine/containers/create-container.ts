@@ -3,7 +3,9 @@ import { rm } from 'node:fs/promises';
 import { InvalidParameter, NotFound } from '../../errdefs/index.js';
 import { moduleLogger, span } from '../../log/index.js';
 import type { ContainerCreateRequest, ContainerCreateResponse } from '../../types/container-create.js';
+import { parseLink } from '../networks/legacy-links.js';
 import { formatPlatform, type Platform, parsePlatform, platformMatches } from '../registry/manifest.js';
+import { parseVolumesFrom } from '../volumes/mount-plan.js';
 import { buildRecord } from './create-record.js';
 import type { ContainerImage } from './image-lookup.js';
 import { LiveContainer } from './live-container.js';
@@ -57,11 +59,33 @@ export async function createContainer(
     const c = new LiveContainer(record, initialState(), containerPaths(o.layout, id));
     mkdirSync(c.paths.dir, { recursive: true });
     const hcr = hostConfigOf(record);
+    // An unknown container is a 400 here (as Docker's registerMountPoints), not a 404, which
+    // the CLI would take for a missing image and pull.
+    const volumesFrom = (hcr.VolumesFrom ?? []).map((spec) => {
+      const { container, readOnly } = parseVolumesFrom(spec);
+      try {
+        return { id: registry.get(container).id, readOnly };
+      } catch (err) {
+        throw new InvalidParameter((err as Error).message, { cause: err });
+      }
+    });
+    // Docker's registerLinks: every link names an existing container.
+    for (const link of hcr.Links ?? []) {
+      const { target } = parseLink(link);
+      try {
+        registry.get(target);
+      } catch (err) {
+        throw new InvalidParameter(`could not get container for ${target}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    }
     await span(log, 'volumes-attach', t, async () =>
       o.volumes?.attach(id, c.paths.dir, {
         binds: hcr.Binds ?? [],
         mounts: hcr.Mounts ?? [],
         volumes: configOf(record).Volumes ?? undefined,
+        volumesFrom,
       }),
     );
     const snapshotter = await o.snapshotter();

@@ -6,6 +6,7 @@ import { mergeHealthcheck, validateHealthcheck } from './healthcheck.js';
 import { type ContainerImage, imageRuntimeConfig } from './image-lookup.js';
 import { type LogDefaults, resolveLogConfig } from './log-config.js';
 import { validateNamespaceModes } from './namespace-modes.js';
+import { availableRuntimes, preferredRuntime, type RuntimeName } from './oci-runtime.js';
 import { validateSecurityOpts } from './oci-spec.js';
 import type { ContainerRecord, RecordConfig } from './record.js';
 import { parseRestartPolicy } from './restart-policy.js';
@@ -85,6 +86,21 @@ function rejectUnsupported(req: ContainerCreateRequest, hc: HostConfig): void {
     throw new InvalidParameter(`UsernsMode "${hc.UsernsMode}" is not supported by rootlessd`);
   for (const d of hc.Devices ?? []) validateDeviceMapping(d);
   validateSecurityOpts(hc);
+  const runtime = hc.Runtime ?? '';
+  if (runtime !== '' && !availableRuntimes().includes(runtime as RuntimeName))
+    throw new InvalidParameter(`unknown or invalid runtime name: ${runtime}`);
+  if (hc.Isolation && hc.Isolation !== 'default')
+    throw new InvalidParameter(`invalid isolation '${hc.Isolation}' on linux`);
+  if (hc.StorageOpt && Object.keys(hc.StorageOpt).length > 0)
+    throw new InvalidParameter("--storage-opt is not supported by rootlessd's storage drivers");
+  // No device drivers (GPUs) here: Docker's answer when none matches.
+  const request = hc.DeviceRequests?.[0];
+  if (request) {
+    const caps = (request.Capabilities ?? []).map((c) => `[${c.join(' ')}]`).join(' ');
+    throw new InvalidParameter(
+      `could not select device driver "${request.Driver ?? ''}" with capabilities: [${caps}]`,
+    );
+  }
   // Docker's ValidateTmpfsMountDestination.
   for (const dest of Object.keys(hc.Tmpfs ?? {})) {
     if (!dest.startsWith('/'))
@@ -165,6 +181,7 @@ export function buildRecord(
     NetworkMode: !hc.NetworkMode || hc.NetworkMode === 'default' ? 'bridge' : hc.NetworkMode,
     RestartPolicy: hc.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
     LogConfig: { ...logConfig },
+    Runtime: hc.Runtime || preferredRuntime(),
     ShmSize: hc.ShmSize || 64 * 1024 * 1024,
   };
   const record: ContainerRecord = {

@@ -28,13 +28,23 @@ export async function chooseRuntime(): Promise<RuntimeName> {
   return preferred;
 }
 
+/** The runtimes a container may name (`--runtime`): runc, and crun when it is usable. */
+export function availableRuntimes(): RuntimeName[] {
+  return preferred === 'crun' ? ['runc', 'crun'] : ['runc'];
+}
+
 function contextFor(layout: ContainersLayout, name: RuntimeName): RuncContext {
   return { root: join(layout.runtimeBase, name), binary: name === 'crun' ? CRUN : RUNC };
 }
 
-/** Where a new container is created: the preferred runtime and its own state root. */
-export function newRuntime(layout: ContainersLayout): RuncContext {
-  return contextFor(layout, preferred);
+/**
+ * Where a container is created: the runtime its HostConfig names (checked at create), else the
+ * preferred one, with that runtime's own state root.
+ */
+export function newRuntime(layout: ContainersLayout, named?: string | null): RuncContext {
+  const name =
+    named && availableRuntimes().includes(named as RuntimeName) ? (named as RuntimeName) : preferred;
+  return contextFor(layout, name);
 }
 
 /**

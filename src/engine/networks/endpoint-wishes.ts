@@ -76,8 +76,12 @@ export class EndpointWishes {
     const nets: ContainerNetWish[] = [];
     if (mode.startsWith('container:')) return { networks: [] };
     const primary = this.core.get(mode);
+    // The CLI files `--mac-address`, `--ip`, `--link` for the default network under "default".
     const primaryRaw =
-      c.endpointsConfig[c.networkMode] ?? c.endpointsConfig[primary.name] ?? c.endpointsConfig[primary.id];
+      c.endpointsConfig[c.networkMode] ??
+      c.endpointsConfig[primary.name] ??
+      c.endpointsConfig[primary.id] ??
+      (primary.name === 'bridge' ? c.endpointsConfig.default : undefined);
     nets.push(wishFrom(primary.id, primaryRaw));
     for (const [ref, raw] of Object.entries(c.endpointsConfig)) {
       const n = this.core.get(ref === 'default' ? 'bridge' : ref);

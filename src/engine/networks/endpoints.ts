@@ -10,6 +10,7 @@ import type { ContainerNetworking, NetContainer, PreparedNetwork } from './conta
 import type { DnsAgentConfig } from './dns-config.js';
 import { addLinks } from './dns-links.js';
 import { EndpointWishes, wishFrom } from './endpoint-wishes.js';
+import { checkLegacyLinks, legacyLinkHosts } from './legacy-links.js';
 import { type NetworkRecord, poolsOf } from './network-record.js';
 import type { NetworkCore } from './network-service.js';
 import { plugEndpoint } from './plug-endpoint.js';
@@ -90,6 +91,8 @@ export class Endpoints implements ContainerNetworking {
       log.info({ id: c.id }, 'published ports ignored: the container is not on a bridge network');
     }
     await this.publisher.bind(c, bridged.length > 0 ? requests : []);
+    const defaultBridge = bridged.find((n) => n?.name === 'bridge');
+    if (defaultBridge && c.links.length > 0 && !restoring) checkLegacyLinks(defaultBridge, c.name, c.links);
     const userNet = bridged.find((n) => n && n.name !== 'bridge');
     if (!userNet) return {};
     // The embedded DNS on the network's gateway; on IPv6 networks on its IPv6 gateway too, so
@@ -110,10 +113,16 @@ export class Endpoints implements ContainerNetworking {
       if (index === 0) own.push(e.ipv4, ...(e.ipv6 ? [e.ipv6] : []));
       index++;
     }
-    // The container's own addresses under its host name, as Docker writes them.
-    if (c.hostsFile && c.hostname && own.length)
-      await appendFile(c.hostsFile, own.map((ip) => `${ip}\t${c.hostname}\n`).join('')).catch(
-        (err: unknown) => log.debug({ err, id: c.id }, 'hosts entry not added'),
+    // The container's own addresses under its host name, and its links on the default bridge,
+    // as Docker writes them.
+    const bridge = this.core.bridges().find((n) => n.name === 'bridge' && n.endpoints[c.id]);
+    const lines = [
+      ...(c.hostname ? own.map((ip) => `${ip}\t${c.hostname}`) : []),
+      ...(bridge ? legacyLinkHosts(bridge, c.links) : []),
+    ];
+    if (c.hostsFile && lines.length)
+      await appendFile(c.hostsFile, lines.map((l) => `${l}\n`).join('')).catch((err: unknown) =>
+        log.debug({ err, id: c.id }, 'hosts entries not added'),
       );
     await this.publisher.relay(c);
     await this.core.updateDns(this.addLinks());

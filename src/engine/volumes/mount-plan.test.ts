@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseBind, parseMount, planMounts } from './mount-plan.js';
+import { parseBind, parseMount, parseVolumesFrom, planMounts } from './mount-plan.js';
 
 test('Binds: host paths, named volumes, modes', () => {
   const b = parseBind('/srv/x:/x:ro,rshared');
@@ -50,5 +50,23 @@ test('image volumes become anonymous unless covered; duplicates are rejected', (
   assert.throws(
     () => planMounts(['/a:/x'], [{ Type: 'tmpfs', Target: '/x' }], undefined),
     /Duplicate mount point: \/x/,
+  );
+});
+
+test('VolumesFrom: parsed as Docker; inherited mounts give way to Binds and Mounts', () => {
+  assert.deepEqual(parseVolumesFrom('data'), { container: 'data', readOnly: false });
+  assert.deepEqual(parseVolumesFrom('data:ro'), { container: 'data', readOnly: true });
+  assert.deepEqual(parseVolumesFrom('data:rw,z'), { container: 'data', readOnly: false });
+  assert.throws(() => parseVolumesFrom('data:bogus'), /invalid mode for volumes-from: bogus/);
+  assert.throws(() => parseVolumesFrom(''), /volumes-from specification cannot be an empty string/);
+  const inherited = planMounts(['v1:/a', '/host:/b'], [], undefined);
+  const planned = planMounts(['v2:/b'], [], { '/a': {}, '/c': {} }, inherited);
+  assert.deepEqual(
+    planned.map((p) => [p.destination, p.type, p.source]),
+    [
+      ['/a', 'volume', 'v1'],
+      ['/b', 'volume', 'v2'],
+      ['/c', 'volume', ''],
+    ],
   );
 });

@@ -129,30 +129,44 @@ export function parseMount(m: Mount): PlannedMount {
   throw new InvalidParameter(`mount type unknown: "${type}"`);
 }
 
+/** One `VolumesFrom` entry, `container[:mode]`, as Docker parses it. */
+export function parseVolumesFrom(spec: string): { container: string; readOnly: boolean } {
+  if (spec === '') throw new InvalidParameter('volumes-from specification cannot be an empty string');
+  const i = spec.indexOf(':');
+  const container = i < 0 ? spec : spec.slice(0, i);
+  const mode = i < 0 ? '' : spec.slice(i + 1);
+  if (mode !== '' && !mode.split(',').every((m) => ['ro', 'rw', 'z', 'Z'].includes(m)))
+    throw new InvalidParameter(`invalid mode for volumes-from: ${mode}`);
+  return { container, readOnly: mode.split(',').includes('ro') };
+}
+
 /**
- * Every mount of a container: Binds, Mounts, then the image's and config's `Volumes` that no
- * other mount covers (anonymous volumes). Duplicate destinations are Docker's 400.
+ * Every mount of a container: the mounts it takes from other containers (`VolumesFrom`), then
+ * Binds and Mounts (which replace an inherited mount at the same destination, as Docker's), then
+ * the image's and config's `Volumes` that no other mount covers (anonymous volumes). Duplicate
+ * destinations among Binds and Mounts are Docker's 400.
  */
 export function planMounts(
   binds: readonly string[],
   mounts: readonly Mount[],
   volumes: Record<string, unknown> | undefined,
+  inherited: readonly PlannedMount[] = [],
 ): PlannedMount[] {
-  const out: PlannedMount[] = [];
-  const seen = new Set<string>();
+  const out = new Map<string, PlannedMount>();
+  for (const p of inherited) out.set(p.destination, p);
+  const own = new Set<string>();
   const add = (p: PlannedMount) => {
-    if (seen.has(p.destination)) throw new InvalidParameter(`Duplicate mount point: ${p.destination}`);
-    seen.add(p.destination);
-    out.push(p);
+    if (own.has(p.destination)) throw new InvalidParameter(`Duplicate mount point: ${p.destination}`);
+    own.add(p.destination);
+    out.set(p.destination, p);
   };
   for (const b of binds) add(parseBind(b));
   for (const m of mounts) add(parseMount(m));
   for (const dest of Object.keys(volumes ?? {})) {
     if (!dest.startsWith('/')) continue;
     const destination = posix.normalize(dest).replace(/(.)\/$/, '$1');
-    if (seen.has(destination)) continue;
-    seen.add(destination);
-    out.push({
+    if (out.has(destination)) continue;
+    out.set(destination, {
       type: 'volume',
       source: '',
       destination,
@@ -165,5 +179,5 @@ export function planMounts(
       fromBinds: false,
     });
   }
-  return out;
+  return [...out.values()];
 }

@@ -54,6 +54,8 @@ export interface MountRequest {
   binds: readonly string[];
   mounts: readonly Mount[];
   volumes: Record<string, unknown> | undefined;
+  /** `VolumesFrom`, its containers already resolved to ids. */
+  volumesFrom?: ReadonlyArray<{ id: string; readOnly: boolean }>;
 }
 
 /** Volumes (the /volumes API) and the mounts of containers (create, start, remove). */
@@ -167,12 +169,26 @@ export class VolumeService {
    * missing `Binds` host paths; records the container's mounts in `<dir>/mounts.json`.
    */
   async attach(id: string, dir: string, req: MountRequest): Promise<void> {
-    const planned = planMounts(req.binds, req.mounts, req.volumes);
+    const inherited = (req.volumesFrom ?? []).flatMap((f) => this.inherit(f.id, f.readOnly));
+    const planned = planMounts(req.binds, req.mounts, req.volumes, inherited);
     const resolved: ResolvedMount[] = [];
     for (const p of planned) resolved.push(await this.resolve(p));
     this.byContainer.set(id, resolved);
     // No file for no mounts (most containers): restore() reads a missing one as none.
     if (resolved.length > 0) await writeJsonAtomic(join(dir, 'mounts.json'), resolved, { durable: false });
+  }
+
+  /**
+   * Another container's mounts for `VolumesFrom`, as Docker copies them: the same volume, host
+   * path or tmpfs at the same place, read-only when either says so, and never filled from this
+   * container's image.
+   */
+  private inherit(sourceId: string, readOnly: boolean): PlannedMount[] {
+    return (this.byContainer.get(sourceId) ?? []).map(({ anonymous: _, ...m }) => ({
+      ...m,
+      rw: m.rw && !readOnly,
+      noCopy: true,
+    }));
   }
 
   private async resolve(p: PlannedMount): Promise<ResolvedMount> {
