@@ -76,7 +76,8 @@ async function bundle(entry, name, splitting) {
 for (const f of readdirSync('dist/cli')) if (f.startsWith('chunk-')) rmSync(`dist/cli/${f}`);
 await Promise.all([
   bundle('dist/cli/engine.js', 'engine.bundle', true),
-  // The launcher's dynamic imports (doctor, install) are small, and what it loads at start it
-  // keeps: one file.
-  bundle('dist/cli/rootlessd.js', 'launcher.bundle', false),
+  // The launcher's dynamic imports (doctor, install) in chunks of their own too: their static
+  // imports would otherwise be loaded at every start (install's atomic-file brings node:crypto,
+  // about 0.5 MiB of the launcher's idle heap).
+  bundle('dist/cli/rootlessd.js', 'launcher.bundle', true),
 ]);

@@ -57,6 +57,7 @@ test('the idle collection compacts only when the old generation has room to give
   const calls: string[] = [];
   let free = 0;
   const gc = idleGc(
+    {},
     () => calls.push('gc'),
     () => free,
     (flags) => calls.push(flags),
@@ -68,4 +69,29 @@ test('the idle collection compacts only when the old generation has room to give
   free = COMPACT_ABOVE_BYTES + 1;
   gc();
   assert.deepEqual(calls, ['gc', '--compact-on-every-full-gc', 'gc', '--no-compact-on-every-full-gc']);
+});
+
+test('with flushCode the first collection also flushes bytecode, for that collection only', () => {
+  const calls: string[] = [];
+  let free = 0;
+  const gc = idleGc(
+    { flushCode: true },
+    () => calls.push('gc'),
+    () => free,
+    (flags) => calls.push(flags),
+  );
+  assert.ok(gc);
+  gc();
+  assert.deepEqual(calls, ['--stress-flush-code', 'gc', '--no-stress-flush-code']);
+  calls.length = 0;
+  free = COMPACT_ABOVE_BYTES + 1;
+  gc();
+  assert.deepEqual(calls, [
+    '--stress-flush-code',
+    'gc',
+    '--no-stress-flush-code',
+    '--compact-on-every-full-gc',
+    'gc',
+    '--no-compact-on-every-full-gc',
+  ]);
 });

@@ -45,22 +45,35 @@ export const COMPACT_ABOVE_BYTES = 2 * 1024 * 1024;
  * second one with `--compact-on-every-full-gc` (set for that collection only) evacuates every
  * page, and the emptied pages go back to the system. The second one costs about as much as
  * moving the live heap (tens of ms for the engine's), so it runs only when there is room.
+ *
+ * With `flushCode`, the first collection also drops the bytecode (and its feedback) of every
+ * function not running at the time (`--stress-flush-code`, set for that collection only); a
+ * function called later is compiled again from its source. V8 otherwise flushes bytecode only
+ * after several full collections without a call, which a quiet process never has: the
+ * launcher keeps the code of its start-up (config validation, namespace set-up) for good. For
+ * processes that mostly wait (the launcher); the engine's requests would compile again after
+ * each quiet period.
  */
 export function idleGc(
+  options: { flushCode?: boolean } = {},
   gc: (() => void) | undefined = exposedGc(),
   free: () => number = oldSpaceFree,
   setFlags: (flags: string) => void = setFlagsFromString,
 ): (() => void) | undefined {
   if (!gc) return undefined;
-  return () => {
-    gc();
-    if (free() <= COMPACT_ABOVE_BYTES) return;
-    setFlags('--compact-on-every-full-gc');
+  const withFlag = (flag: string) => {
+    setFlags(`--${flag}`);
     try {
       gc();
     } finally {
-      setFlags('--no-compact-on-every-full-gc');
+      setFlags(`--no-${flag}`);
     }
+  };
+  return () => {
+    if (options.flushCode) withFlag('stress-flush-code');
+    else gc();
+    if (free() <= COMPACT_ABOVE_BYTES) return;
+    withFlag('compact-on-every-full-gc');
   };
 }
 

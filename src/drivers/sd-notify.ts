@@ -1,5 +1,5 @@
-import { DgramSocket } from 'node-unix-socket';
 import { run } from './exec.js';
+import { unixSocket } from './npm-addons.js';
 
 /**
  * Sends a state line ("READY=1\nMAINPID=…") to systemd's NOTIFY_SOCKET. A path socket is
@@ -16,7 +16,7 @@ export async function sdNotify(state: string, notifySocket = process.env.NOTIFY_
     await run('systemd-notify', args, { timeoutMs: 5000, env: { NOTIFY_SOCKET: notifySocket } });
     return true;
   }
-  const socket = new DgramSocket();
+  const socket = new (unixSocket().DgramSocket)();
   try {
     const buf = Buffer.from(state);
     await new Promise<void>((resolve, reject) => {

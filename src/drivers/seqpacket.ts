@@ -1,7 +1,7 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { SeqpacketSocket } from 'node-unix-socket';
 import { Internal } from '../errdefs/index.js';
+import { unixSocket } from './npm-addons.js';
 
 /** The longest path a unix socket address holds (sun_path is 108 bytes with the NUL). */
 const MAX_SOCKET_PATH = 107;
@@ -29,7 +29,7 @@ export function connectSeqpacket(path: string): Promise<SeqpacketConnection> {
     dirFd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
     target = `/proc/self/fd/${dirFd}/${basename(path)}`;
   }
-  const socket = new SeqpacketSocket();
+  const socket = new (unixSocket().SeqpacketSocket)();
   let closed = false;
   const closeListeners: Array<() => void> = [];
   const fireClose = () => {

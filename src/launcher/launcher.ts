@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { type RuntimePaths, runtimePaths, type XdgPaths } from '../config/paths.js';
 import type { DaemonConfig } from '../config/schema.js';
-import { IdleTrimmer } from '../drivers/malloc-trim.js';
+import { IdleTrimmer, idleGc, mallocTrim } from '../drivers/malloc-trim.js';
 import { sdNotify } from '../drivers/sd-notify.js';
 import { SLIRP_NETWORK } from '../drivers/slirp4netns.js';
 import type { EngineConfig, IdMap } from '../ipc/engine-config.js';
@@ -166,8 +166,9 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
       ids.idMap.mode === 'range' ? 'id map: subordinate range' : 'id map: single id (no subordinate range)',
     );
     log.info({ dataRoot: options.dataRoot }, `data root: ${options.dataRoot}`);
-    // Memory back to the system once started (and after each reload): a gc, then malloc_trim.
-    const trimmer = new IdleTrimmer();
+    // Memory back to the system once started (and after each reload): a gc that also drops the
+    // bytecode of start-up (the launcher then mostly waits), then malloc_trim.
+    const trimmer = new IdleTrimmer(2000, mallocTrim, idleGc({ flushCode: true }));
     trimmer.touch();
 
     const running = holder;

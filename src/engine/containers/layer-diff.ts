@@ -2,8 +2,8 @@ import { constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { getAttribute, listAttributes } from '@napi-rs/xattr';
 import tar from 'tar-stream';
+import { xattr } from '../../drivers/npm-addons.js';
 import { moduleLogger } from '../../log/index.js';
 
 const log = moduleLogger('containers.layer-diff');
@@ -65,6 +65,7 @@ async function unchanged(st: Stats, low: Stats, host: string, lowHost: string): 
 /** The xattrs a layer keeps: user ones (not the overlay's) and file capabilities. */
 async function layerXattrs(path: string, st: Stats): Promise<[string, Buffer][]> {
   if (st.isSymbolicLink() || !(st.isFile() || st.isDirectory())) return [];
+  const { getAttribute, listAttributes } = xattr();
   const names = await listAttributes(path).catch(() => [] as string[]);
   const out: [string, Buffer][] = [];
   for (const name of names.sort()) {
@@ -78,6 +79,7 @@ async function layerXattrs(path: string, st: Stats): Promise<[string, Buffer][]>
 
 async function isOpaque(path: string, names: readonly string[]): Promise<boolean> {
   if (names.includes(OPAQUE_MARKER)) return false; // the marker file itself is emitted as is
+  const { getAttribute } = xattr();
   for (const x of OPAQUE_XATTRS) {
     const v = await getAttribute(path, x).catch(() => null);
     if (v && v.toString() === 'y') return true;

@@ -1,5 +1,5 @@
 import { chmodSync, fchmodSync, fchownSync, futimesSync, lchownSync, lutimesSync } from 'node:fs';
-import { setAttributeSync } from '@napi-rs/xattr';
+import { xattr } from '../../../drivers/npm-addons.js';
 import { moduleLogger } from '../../../log/index.js';
 import { LayerEntryRefused } from './entry-path.js';
 import type { PaxRecords } from './pax-records.js';
@@ -41,7 +41,7 @@ export function applyXattrs(entry: string, path: string, xattrs: [string, Buffer
       continue;
     }
     try {
-      setAttributeSync(path, name, value);
+      xattr().setAttributeSync(path, name, value);
     } catch (err) {
       log.debug({ entry, xattr: name, err: (err as Error).message }, 'extended attribute not supported here');
     }

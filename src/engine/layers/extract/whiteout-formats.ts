@@ -1,6 +1,6 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setAttribute } from '@napi-rs/xattr';
+import { xattr } from '../../../drivers/npm-addons.js';
 import { mknodChar } from '../../../drivers/special-files.js';
 import type { StorageDriverName, WhiteoutFormat } from '../types.js';
 
@@ -25,7 +25,7 @@ function overlayStyle(name: StorageDriverName, opaqueXattr: string): WhiteoutFor
     },
     async opaque(dir) {
       // The layer folder holds only this layer's files: the lower ones are hidden by the flag.
-      await setAttribute(dir, opaqueXattr, 'y');
+      await xattr().setAttribute(dir, opaqueXattr, 'y');
     },
   };
 }
