@@ -1,8 +1,14 @@
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { Readable, type TransformOptions } from 'node:stream';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { zstdDecompress } from '../../../drivers/zstd.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
+
+/**
+ * gunzip's output chunks, and the bytes it holds on its input and its output side (16 KiB by
+ * default; zlib passes stream options through, its typings omit them).
+ */
+const GUNZIP_OPTIONS: ZlibOptions & TransformOptions = { chunkSize: 256 * 1024, highWaterMark: 1024 * 1024 };
 
 const GZIP = Buffer.from([0x1f, 0x8b]);
 const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
@@ -66,7 +72,9 @@ export async function decompressLayer(
   const stream = input.readableEnded ? Readable.from(head.length ? [head] : []) : input;
   const compression = sniffCompression(head);
   if (compression === 'gzip') {
-    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    // 1 MiB buffered on both sides (16 KiB by default): gunzip inflates ahead while the
+    // reader writes files, instead of waiting for each chunk to be consumed (see TarReader).
+    const gunzip = createGunzip(GUNZIP_OPTIONS);
     stream.on('error', (err) => gunzip.destroy(err));
     return { stream: stream.pipe(gunzip), compression };
   }

@@ -85,9 +85,16 @@ export class TarReader extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    this.consume(chunk, 0, done);
+    // Later, not in this call: a chunk from gunzip arrives in the callback of its inflate in
+    // the thread pool, which dispatches the next inflate only once this returns; deferred,
+    // the next chunk is inflated while this one is written (they overlap on two cores, as the
+    // floor's gzip and tar do). extract-only: 603 -> 443 ms with gunzip's larger buffers.
+    setImmediate(() => {
+      if (this.destroyed) return;
+      this.hash.update(chunk);
+      this.bytes += chunk.length;
+      this.consume(chunk, 0, done);
+    });
   }
 
   override _final(done: (err?: Error | null) => void): void {
@@ -145,7 +152,10 @@ export class TarReader extends Writable {
         if (waiting) {
           const resumeAt = pos;
           waiting.then(
-            () => this.consume(chunk, resumeAt, done),
+            () => {
+              // Destroyed meanwhile (an error, an abort): nothing more is written.
+              if (!this.destroyed) this.consume(chunk, resumeAt, done);
+            },
             (err: Error) => done(err),
           );
           return;
