@@ -142,6 +142,29 @@ test('TarReader refuses a corrupt header and a truncated tar', async () => {
   await assert.rejects(read(notTar), /Invalid tar header/);
 });
 
+test('TarReader handles no entry after it is destroyed, not even of a chunk it had accepted', async () => {
+  const bytes = await buildTar([
+    { name: 'a', content: 'x' },
+    { name: 'b', content: 'y' },
+  ]);
+  const begun: string[] = [];
+  const reader = new TarReader({
+    begin(entry) {
+      begun.push(entry.name);
+      return undefined;
+    },
+    fileDone() {},
+  });
+  reader.on('error', () => {});
+  // Chunks are handled after write() returns (gunzip inflates the next one meanwhile):
+  // a reader destroyed in between, as by an error elsewhere or an abort, writes nothing.
+  reader.write(bytes);
+  reader.destroy(new Error('aborted'));
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(begun, []);
+});
+
 test('entryComponents strips leading slashes and dots, refuses ..', () => {
   assert.deepEqual(entryComponents('/usr/./bin/'), ['usr', 'bin']);
   assert.deepEqual(entryComponents('./'), []);
