@@ -189,3 +189,14 @@ test('events: a live event reaches an open stream', async () => {
   assert.equal(JSON.parse(new TextDecoder().decode(value)).Actor.ID, 'v1');
   await reader.cancel();
 });
+
+test('POST /build is a clear 501 (no builder); /build/prune answers what it pruned; bad filters are 400', async () => {
+  const app = createApp(fakeBackends());
+  const build = await app.request('/v1.51/build?t=x', { method: 'POST', body: 'context' });
+  assert.equal(build.status, 501);
+  assert.match(((await build.json()) as { message: string }).message, /cannot build images yet/);
+  const prune = await app.request('/v1.51/build/prune?all=1', { method: 'POST' });
+  assert.equal(prune.status, 200);
+  assert.deepEqual(await prune.json(), { CachesDeleted: [], SpaceReclaimed: 0 });
+  assert.equal((await app.request('/v1.51/build/prune?filters=%7Bbad', { method: 'POST' })).status, 400);
+});
