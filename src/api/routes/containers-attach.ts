@@ -59,7 +59,7 @@ async function attach(ctx: HijackContext, backend: ContainersBackend): Promise<v
       { stdout: wantStdout, stderr: wantStderr, follow: false, since: 0, until: 0, timestamps: false },
       ctx.signal,
     );
-    for await (const chunk of chunks) write(chunk.stream, chunk.data);
+    for await (const batch of chunks) for (const chunk of batch) write(chunk.stream, chunk.data);
   }
   for (const [which, data] of held) write(which, data);
   held = undefined;

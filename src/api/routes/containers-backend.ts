@@ -66,7 +66,7 @@ export interface ContainersBackend {
     ref: string,
     options: ContainerLogQuery,
     signal: AbortSignal,
-  ): { tty: boolean; chunks: AsyncIterable<ContainerLogChunk> };
+  ): { tty: boolean; chunks: AsyncIterable<ContainerLogChunk[]> };
   attach(
     ref: string,
     /** `detachKeys` in Docker's syntax (empty: ctrl-p,ctrl-q); invalid keys throw at once (400). */

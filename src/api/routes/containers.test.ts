@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Conflict, NotFound, NotModified } from '../../errdefs/index.js';
 import { createApp } from '../create-app.js';
+import { encodeFrame, StreamType } from '../streams/multiplexed.js';
 import { fakeBackends } from '../testing/fake-backends.js';
+import { encodeLogBatch } from './containers.js';
 import type { ContainersBackend } from './containers-backend.js';
 
 function app(overrides: Partial<ContainersBackend>) {
@@ -87,7 +89,7 @@ test('logs: multiplexed frames without a tty; at least one stream required', asy
     logs: () => ({
       tty: false,
       chunks: (async function* () {
-        yield { stream: 'stderr' as const, timestamp: 't', data: Buffer.from('e\n') };
+        yield [{ stream: 'stderr' as const, timestamp: 't', data: Buffer.from('e\n') }];
       })(),
     }),
   });
@@ -122,4 +124,23 @@ test('logs: tail as Docker reads it (negative or not a number = all; fractional 
     [undefined, undefined, undefined, undefined, 3, 2, 0],
   );
   assert.equal(seen[5]?.since, 1700000000.5);
+});
+
+test('encodeLogBatch: frames as encodeFrame makes them, raw with a tty, timestamps first', () => {
+  const entries = [
+    { stream: 'stdout' as const, timestamp: 't1', data: Buffer.from('a\n') },
+    { stream: 'stderr' as const, timestamp: 't2', data: Buffer.from('bc\n') },
+  ];
+  assert.deepEqual(
+    encodeLogBatch(entries, false, false),
+    Buffer.concat([
+      encodeFrame(StreamType.stdout, Buffer.from('a\n')),
+      encodeFrame(StreamType.stderr, Buffer.from('bc\n')),
+    ]),
+  );
+  assert.equal(encodeLogBatch(entries, true, true).toString(), 't1 a\nt2 bc\n');
+  assert.deepEqual(
+    encodeLogBatch(entries, false, true).subarray(0, 8),
+    Buffer.from([1, 0, 0, 0, 0, 0, 0, 5]),
+  );
 });

@@ -241,7 +241,7 @@ export class ContainerService {
     ref: string,
     options: LogOptions,
     signal: AbortSignal,
-  ): { tty: boolean; chunks: AsyncIterable<LogChunk> } {
+  ): { tty: boolean; chunks: AsyncIterable<LogChunk[]> } {
     const c = this.get(ref);
     const done = c.running ? c.nextExit() : Promise.resolve();
     return { tty: Boolean(configOf(c.record).Tty), chunks: readLogs(c.paths.log, options, done, signal) };

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type LogChunk, parseLogLine, readLogs } from './logs.js';
+import { type LogChunk, parseLogLine, readLogs, tailOffset } from './logs.js';
 
 test('k8s-file lines parse', () => {
   assert.deepEqual(parseLogLine('2026-11-23T11:28:19.900550191+00:00 stdout F hello world'), {
@@ -39,7 +40,8 @@ test('partial lines are joined; tail, streams and timestamps apply', async () =>
       timestamps: false,
       ...o,
     };
-    for await (const c of readLogs(path, options, undefined, new AbortController().signal)) out.push(c);
+    for await (const batch of readLogs(path, options, undefined, new AbortController().signal))
+      out.push(...batch);
     return out;
   };
   const every = await all({});
@@ -47,7 +49,9 @@ test('partial lines are joined; tail, streams and timestamps apply', async () =>
     every.map((c) => c.data.toString()),
     ['partial\n', 'oops\n', 'last\n'],
   );
-  assert.equal(every[0]?.timestamp, '2026-11-23T11:28:19.000000001Z');
+  // The partial line's time, turned into Docker's form only when asked for.
+  assert.equal(every[0]?.timestamp, '');
+  assert.equal((await all({ timestamps: true }))[0]?.timestamp, '2026-11-23T11:28:19.000000001Z');
   assert.deepEqual(
     (await all({ stderr: false })).map((c) => c.data.toString()),
     ['partial\n', 'last\n'],
@@ -57,4 +61,56 @@ test('partial lines are joined; tail, streams and timestamps apply', async () =>
     ['last\n'],
   );
   assert.deepEqual((await all({ since: Date.parse('2026-11-23T11:28:20Z') / 1000 })).length, 2);
+});
+
+test('a large log comes out block by block, whole (UTF-8 across blocks), and its tail alone when asked', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logs-'));
+  const path = join(dir, 'c.log');
+  const lines: string[] = [];
+  const expected: string[] = [];
+  for (let i = 0; i < 60_000; i++) {
+    const text = `line ${i} é€ ${'x'.repeat(i % 17)}`;
+    expected.push(`${text}\n`);
+    // Every 1000th line arrives in two parts, as conmon writes lines longer than its buffer.
+    if (i % 1000 === 0) {
+      lines.push(`2026-11-23T11:28:19.000000001+00:00 stdout P ${text.slice(0, 5)}`);
+      lines.push(`2026-11-23T11:28:19.000000001+00:00 stdout F ${text.slice(5)}`);
+    } else lines.push(`2026-11-23T11:28:19.000000001+00:00 stdout F ${text}`);
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  const options = { stdout: true, stderr: true, follow: false, since: 0, until: 0, timestamps: false };
+  const batches: LogChunk[][] = [];
+  for await (const batch of readLogs(path, options, undefined, new AbortController().signal))
+    batches.push(batch);
+  assert.ok(batches.length > 10, `${batches.length} batches`);
+  assert.deepEqual(
+    batches.flat().map((c) => c.data.toString()),
+    expected,
+  );
+  const tail: LogChunk[] = [];
+  for await (const batch of readLogs(path, { ...options, tail: 3 }, undefined, new AbortController().signal))
+    tail.push(...batch);
+  assert.deepEqual(
+    tail.map((c) => c.data.toString()),
+    expected.slice(-3),
+  );
+});
+
+test('tailOffset: the last N entries, partial lines with their full line, no unterminated line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logs-'));
+  const path = join(dir, 'c.log');
+  const a = '2026-11-23T11:28:19.000000001+00:00 stdout F a\n';
+  const p1 = '2026-11-23T11:28:19.000000002+00:00 stdout P b1\n';
+  const p2 = '2026-11-23T11:28:19.000000003+00:00 stdout F b2\n';
+  const c = '2026-11-23T11:28:19.000000004+00:00 stderr F c\n';
+  writeFileSync(path, `${a}${p1}${p2}${c}2026-11-23T11:28:19.000000005+00:00 stdout F unterminat`);
+  const handle = await open(path, 'r');
+  try {
+    assert.equal(await tailOffset(handle, 1), a.length + p1.length + p2.length);
+    assert.equal(await tailOffset(handle, 2), a.length);
+    assert.equal(await tailOffset(handle, 3), 0);
+    assert.equal(await tailOffset(handle, 4), undefined);
+  } finally {
+    await handle.close();
+  }
 });

@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync, readFile as readFd, watch } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, watch } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { promisify } from 'node:util';
 import { logChain } from './log-rotation.js';
 
 export interface LogChunk {
@@ -48,16 +49,166 @@ function seconds(ts: string): number {
   return Date.parse(`${m[1]}${m[3]}`) / 1000 + Number(`0${m[2] ?? ''}`);
 }
 
+/** Bytes read from a log file at a time: entries come out block by block, never a whole file. */
+const BLOCK = 256 * 1024;
+
 /**
- * Reads a conmon k8s-file log as Docker's log entries (partial lines joined). With
- * `follow`, keeps reading until `done` resolves (the container ended) or the signal aborts.
+ * Whole k8s-file lines out of blocks of bytes, as Docker's log entries: partial lines joined,
+ * since/until and the stream choice applied. Works on the bytes: an entry's data is a view of
+ * its block (the text and its newline as the file has them), so a large log costs no copy or
+ * string per line; timestamps are turned into text only when they are asked for.
+ */
+class EntryParser {
+  private carry: Buffer | undefined;
+  private partial: { ts: string; stream: 'stdout' | 'stderr'; parts: Buffer[] } | undefined;
+  private readonly wantTime: boolean;
+
+  constructor(private readonly options: LogOptions) {
+    this.wantTime = options.timestamps || Boolean(options.since) || Boolean(options.until);
+  }
+
+  /** `bytes` must not be reused by the caller: entries keep views of it. */
+  feed(bytes: Buffer): LogChunk[] {
+    const buf = this.carry ? Buffer.concat([this.carry, bytes]) : bytes;
+    const out: LogChunk[] = [];
+    const { options } = this;
+    let at = 0;
+    for (;;) {
+      const nl = buf.indexOf(NEWLINE, at);
+      if (nl < 0) break;
+      const lineStart = at;
+      at = nl + 1;
+      const a = buf.indexOf(SPACE, lineStart);
+      if (a < 0 || a > nl) continue;
+      const b = buf.indexOf(SPACE, a + 1);
+      if (b < 0 || b > nl) continue;
+      const stream =
+        buf.compare(STDOUT, 0, 6, a + 1, b) === 0
+          ? 'stdout'
+          : buf.compare(STDERR, 0, 6, a + 1, b) === 0
+            ? 'stderr'
+            : undefined;
+      if (!stream) continue;
+      const partialTag = buf[b + 1] === 0x50; /* P */
+      // The text starts after the tag and its space; a line without text is an empty one.
+      const textStart = Math.min(b + 3, nl);
+      const ts = this.wantTime ? buf.toString('latin1', lineStart, a) : '';
+      const joins = this.partial !== undefined && this.partial.stream === stream;
+      if (partialTag) {
+        const text = buf.subarray(textStart, nl);
+        if (joins && this.partial) this.partial.parts.push(text);
+        else this.partial = { ts, stream, parts: [text] };
+        continue;
+      }
+      const first = joins ? this.partial : undefined;
+      this.partial = undefined;
+      const when = first ? first.ts : ts;
+      if (options.since || options.until) {
+        const t = seconds(when);
+        if (options.since && t < options.since) continue;
+        if (options.until && t > options.until) continue;
+      }
+      if (stream === 'stdout' ? !options.stdout : !options.stderr) continue;
+      const data = first
+        ? Buffer.concat([...first.parts, buf.subarray(textStart, nl + 1)])
+        : buf.subarray(textStart, nl + 1);
+      out.push({ stream, timestamp: options.timestamps ? dockerTimestamp(when) : '', data });
+    }
+    this.carry = at < buf.length ? Buffer.from(buf.subarray(at)) : undefined;
+    return out;
+  }
+}
+
+/** The last `n` entries of what passes through (memory bounded by `n`, not by the log). */
+class TailKeeper {
+  private kept: LogChunk[] = [];
+
+  constructor(private readonly n: number) {}
+
+  add(entries: LogChunk[]): void {
+    if (this.n <= 0) return;
+    for (const e of entries) this.kept.push(e);
+    if (this.kept.length > 2 * this.n) this.kept = this.kept.slice(-this.n);
+  }
+
+  take(): LogChunk[] {
+    return this.n <= 0 ? [] : this.kept.slice(-this.n);
+  }
+}
+
+const readFd = promisify(read);
+
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const STDOUT = Buffer.from('stdout');
+const STDERR = Buffer.from('stderr');
+
+/** The tag (`F` full, `P` partial) of one k8s-file line: the byte after its second space. */
+function lineTag(line: Buffer): number | undefined {
+  const a = line.indexOf(SPACE);
+  const b = a < 0 ? -1 : line.indexOf(SPACE, a + 1);
+  return b < 0 ? undefined : line[b + 1];
+}
+
+/**
+ * Where the last `n` entries of a log file start (a partial line belongs to the full line
+ * after it), found by reading backwards: `docker logs --tail N` of a large log reads N lines,
+ * not the file. Undefined when the file holds fewer than `n` entries (the rotated files before
+ * it hold the rest); an unterminated last line is not an entry yet.
+ */
+export async function tailOffset(handle: FileHandle, n: number): Promise<number | undefined> {
+  let end = (await handle.stat()).size;
+  let carry = Buffer.alloc(0);
+  let found = 0;
+  let start: number | undefined;
+  let skippedLast = false;
+  while (end > 0) {
+    const from = Math.max(0, end - BLOCK);
+    const block = Buffer.alloc(end - from);
+    const { bytesRead } = await handle.read(block, 0, block.length, from);
+    const buf =
+      carry.length > 0 ? Buffer.concat([block.subarray(0, bytesRead), carry]) : block.subarray(0, bytesRead);
+    // Lines that are whole in buf: those after a newline in it (the first one only at the file's start).
+    let lineEnd = buf.length;
+    for (let i = buf.length - 1; i >= -1; i--) {
+      if (i >= 0 && buf[i] !== NEWLINE) continue;
+      if (i < 0 && from > 0) break;
+      const line = buf.subarray(i + 1, lineEnd);
+      const lineStart = from + i + 1;
+      lineEnd = i + 1;
+      if (!skippedLast) {
+        // Text after the file's last newline: not a whole line yet.
+        skippedLast = true;
+        if (line.length === 0 || line[line.length - 1] !== NEWLINE) continue;
+      }
+      if (line.length <= 1) continue;
+      const tag = lineTag(line);
+      if (found < n) {
+        if (tag === 0x46 /* F */) found++;
+        if (found === n) start = lineStart;
+        continue;
+      }
+      if (tag === 0x50 /* P */) start = lineStart;
+      else return start;
+    }
+    carry = buf.subarray(0, lineEnd);
+    end = from;
+  }
+  return found >= n ? (start ?? 0) : undefined;
+}
+
+/**
+ * Reads a conmon k8s-file log as Docker's log entries, in batches of one block's worth each
+ * (so that a large log is neither held in memory nor written to the client one line at a
+ * time). With `follow`, keeps reading until `done` resolves (the container ended) or the
+ * signal aborts.
  */
 export async function* readLogs(
   path: string,
   options: LogOptions,
   done: Promise<unknown> | undefined,
   signal: AbortSignal,
-): AsyncGenerator<LogChunk> {
+): AsyncGenerator<LogChunk[]> {
   const opened = await openChain(path);
   if (!opened) return;
   const older = opened.older;
@@ -78,60 +229,66 @@ export async function* readLogs(
   watcher?.on('error', () => undefined);
   const onAbort = () => wake();
   signal.addEventListener('abort', onAbort);
+  const parser = new EntryParser(options);
+  let tail = options.tail === undefined ? undefined : new TailKeeper(options.tail);
   try {
     let position = 0;
-    let rest = '';
-    let partial: { ts: string; stream: 'stdout' | 'stderr'; text: string } | undefined;
-    const collect = (text: string): LogChunk[] => {
-      const out: LogChunk[] = [];
-      for (const line of text.split('\n')) {
-        const entry = parseLogLine(line);
-        if (!entry) continue;
-        const joined = partial && partial.stream === entry.stream ? partial.text + entry.text : entry.text;
-        const ts = partial && partial.stream === entry.stream ? partial.ts : entry.ts;
-        if (entry.partial) {
-          partial = { ts, stream: entry.stream, text: joined };
-          continue;
+    if (options.tail !== undefined) {
+      // Only the live file's end is read when it holds the last N entries (it mostly does).
+      const offset = options.tail <= 0 ? (await handle.stat()).size : await tailOffset(handle, options.tail);
+      if (offset !== undefined) {
+        for (const fd of older.splice(0)) closeSync(fd);
+        position = offset;
+        tail = undefined;
+      }
+    }
+    /** The next block's entries of the live file; undefined at its end. */
+    const nextBlock = async (): Promise<LogChunk[] | undefined> => {
+      // A new buffer each time: the entries are views of it.
+      const buf = Buffer.allocUnsafe(BLOCK);
+      const { bytesRead } = await handle.read(buf, 0, BLOCK, position);
+      if (bytesRead === 0) return undefined;
+      position += bytesRead;
+      return parser.feed(buf.subarray(0, bytesRead));
+    };
+    // What is there now: the rotated files, then the live one (a line may span two files).
+    for (const fd of older.splice(0)) {
+      try {
+        for (;;) {
+          const buf = Buffer.allocUnsafe(BLOCK);
+          const { bytesRead: n } = await readFd(fd, buf, 0, BLOCK, null);
+          if (n === 0) break;
+          const entries = parser.feed(buf.subarray(0, n));
+          if (tail) tail.add(entries);
+          else if (entries.length > 0) yield entries;
         }
-        partial = undefined;
-        const t = seconds(ts);
-        if (options.since && t < options.since) continue;
-        if (options.until && t > options.until) continue;
-        if (entry.stream === 'stdout' ? !options.stdout : !options.stderr) continue;
-        out.push({ stream: entry.stream, timestamp: dockerTimestamp(ts), data: Buffer.from(`${joined}\n`) });
+      } finally {
+        closeSync(fd);
       }
-      return out;
-    };
-    const readMore = async (): Promise<LogChunk[]> => {
-      const buf = Buffer.alloc(256 * 1024);
-      let text = '';
-      for (;;) {
-        const { bytesRead } = await handle.read(buf, 0, buf.length, position);
-        if (bytesRead === 0) break;
-        position += bytesRead;
-        text += buf.subarray(0, bytesRead).toString('utf8');
-      }
-      const all = rest + text;
-      const cut = all.lastIndexOf('\n');
-      rest = cut < 0 ? all : all.slice(cut + 1);
-      return cut < 0 ? [] : collect(all.slice(0, cut));
-    };
-    let oldText = '';
-    for (const fd of older.splice(0)) oldText += await readAndClose(fd);
-    rest = oldText;
-    let first = await readMore();
-    if (options.tail !== undefined) first = options.tail <= 0 ? [] : first.slice(-options.tail);
-    for (const chunk of first) yield chunk;
+    }
+    for (let entries = await nextBlock(); entries; entries = await nextBlock()) {
+      if (tail) tail.add(entries);
+      else if (entries.length > 0) yield entries;
+      if (signal.aborted) return;
+    }
+    if (tail) {
+      const last = tail.take();
+      if (last.length > 0) yield last;
+    }
     while (options.follow && !signal.aborted) {
       const wasEnded = ended;
-      const more = await readMore();
-      for (const chunk of more) yield chunk;
+      let any = false;
+      for (let entries = await nextBlock(); entries; entries = await nextBlock()) {
+        any = true;
+        if (entries.length > 0) yield entries;
+      }
       if (wasEnded || signal.aborted) break;
-      if (more.length > 0) continue;
+      if (any) continue;
       // Rotated (log-rotation.ts): finish this file, then go on with the one after it.
       const files = logChain(path);
       if (files.length > 0 && files.at(-1)?.ino !== currentIno) {
-        for (const chunk of await readMore()) yield chunk;
+        for (let entries = await nextBlock(); entries; entries = await nextBlock())
+          if (entries.length > 0) yield entries;
         const at = files.findIndex((f) => f.ino === currentIno);
         const nextFile = at >= 0 ? files[at + 1] : files[0];
         const next = nextFile ? await open(nextFile.path, 'r').catch(() => undefined) : undefined;
@@ -195,13 +352,4 @@ async function openChain(path: string): Promise<{ older: number[]; live: FileHan
         .catch(() => undefined);
     }
   }
-}
-
-function readAndClose(fd: number): Promise<string> {
-  return new Promise((resolve) => {
-    readFd(fd, 'utf8', (err, text) => {
-      closeSync(fd);
-      resolve(err ? '' : text);
-    });
-  });
 }
