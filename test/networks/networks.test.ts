@@ -133,8 +133,20 @@ describe('docker network: bridges, DNS, isolation, published ports', () => {
     await dockerOk(daemon, ['network', 'rm', 'front', 'back']);
   });
 
-  test('default bridge: --link writes /etc/hosts as Docker, a stopped or missing target is refused; --mac-address', async () => {
-    await dockerOk(daemon, ['run', '-d', '--name', 'ltarget', image, 'sleep', '60']);
+  test('default bridge: --link writes /etc/hosts and the link variables as Docker, a stopped or missing target is refused; --mac-address', async () => {
+    await dockerOk(daemon, [
+      'run',
+      '-d',
+      '--name',
+      'ltarget',
+      '-e',
+      'FOO=bar',
+      '--expose',
+      '80',
+      image,
+      'sleep',
+      '60',
+    ]);
     const id = (await dockerOk(daemon, ['inspect', '-f', '{{.Id}}', 'ltarget'])).trim();
     const ip = (
       await dockerOk(daemon, ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'ltarget'])
@@ -166,6 +178,21 @@ describe('docker network: bridges, DNS, isolation, published ports', () => {
     const missing = await docker(daemon, ['create', '--link', 'nope:x', image, 'true']);
     assert.match(missing.stderr, /could not get container for nope: No such container: nope/);
     assert.doesNotMatch(missing.stderr, /Unable to find image/);
+    const env = (
+      await dockerOk(daemon, ['run', '--rm', '--name', 'lenv', '--link', 'ltarget:al', image, 'env'])
+    )
+      .split('\n')
+      .filter((l) => l.startsWith('AL_'))
+      .sort();
+    assert.deepEqual(env, [
+      'AL_ENV_FOO=bar',
+      'AL_NAME=/lenv/al',
+      `AL_PORT=tcp://${ip}:80`,
+      `AL_PORT_80_TCP=tcp://${ip}:80`,
+      `AL_PORT_80_TCP_ADDR=${ip}`,
+      'AL_PORT_80_TCP_PORT=80',
+      'AL_PORT_80_TCP_PROTO=tcp',
+    ]);
     const mac = await dockerOk(daemon, [
       'run',
       '--rm',

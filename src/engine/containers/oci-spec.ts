@@ -45,6 +45,8 @@ export interface SpecInput {
   namespaces?: NamespaceModes;
   /** HostConfig.Devices as bind mounts of the host's nodes (no mknod in a user namespace). */
   devices?: OciMount[];
+  /** The variables of its links on the default bridge (link-env.ts). */
+  linkedEnv?: string[];
 }
 
 export interface OciMount {
@@ -214,13 +216,15 @@ const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 
 /**
  * A process's environment as Docker makes it (CreateDaemonEnvironment): the default PATH,
- * HOSTNAME, TERM=xterm with a tty, then the container's Config.Env over them.
+ * HOSTNAME, TERM=xterm with a tty, the legacy links' variables (link-env.ts), then the
+ * container's Config.Env over them.
  */
 export function daemonEnvironment(
   config: { Env?: readonly string[] | null; Hostname?: string | null },
   tty: boolean,
+  linked: readonly string[] = [],
 ): string[] {
-  const base = [DEFAULT_PATH, `HOSTNAME=${config.Hostname ?? ''}`, ...(tty ? ['TERM=xterm'] : [])];
+  const base = [DEFAULT_PATH, `HOSTNAME=${config.Hostname ?? ''}`, ...(tty ? ['TERM=xterm'] : []), ...linked];
   return mergeEnv(base, config.Env ?? []);
 }
 
@@ -231,7 +235,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
   if (args.length === 0) throw new InvalidParameter('no command specified');
   const sec = securityOpts(hc);
   const caps = input.capabilities;
-  const env = daemonEnvironment(config, config.Tty === true);
+  const env = daemonEnvironment(config, config.Tty === true, input.linkedEnv);
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   const ns = input.namespaces ?? PRIVATE_NAMESPACES;
   const entry = (type: string, p: NamespacePlacement) =>

@@ -9,11 +9,13 @@ import { Conflict, InvalidParameter } from '../../errdefs/index.js';
 import { moduleLogger, span } from '../../log/index.js';
 import type { Snapshotter } from '../layers/types.js';
 import type { LiveNetworking } from '../networks/from-container.js';
+import { parseLink } from '../networks/legacy-links.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { capabilitySet } from './capabilities.js';
 import { resolveUser } from './container-user.js';
 import { deviceMounts, privilegedDeviceMounts } from './devices.js';
 import { writeEtcFiles } from './etc-files.js';
+import { linkEnv } from './link-env.js';
 import type { LiveContainer } from './live-container.js';
 import { logSizeMax } from './log-rotation.js';
 import { type NamespaceModes, type PeerProcess, resolveNamespaceModes } from './namespace-modes.js';
@@ -52,6 +54,29 @@ function joinedPeer(ctx: RuntimeContext, c: LiveContainer, mode: string): LiveCo
       `cannot join network namespace of a non running container: container ${peer.id} is not running`,
     );
   return peer;
+}
+
+/** The variables of a container's links on the default bridge (its targets run: net-prepare checked). */
+function legacyLinkEnv(ctx: RuntimeContext, c: LiveContainer): string[] {
+  const hc = hostConfigOf(c.record);
+  if ((hc.NetworkMode ?? 'bridge') !== 'bridge' || !hc.Links?.length || !ctx.peer || !ctx.networking)
+    return [];
+  const env: string[] = [];
+  for (const link of hc.Links) {
+    const { target, alias } = parseLink(link);
+    const t = ctx.peer(target);
+    const ip = ctx.networking.settings(t).Networks?.bridge?.IPAddress;
+    if (!ip) continue;
+    const tc = configOf(t.record);
+    env.push(
+      ...linkEnv(c.record.name.slice(1), alias, {
+        ip,
+        exposedPorts: Object.keys(tc.ExposedPorts ?? {}),
+        env: tc.Env ?? [],
+      }),
+    );
+  }
+  return env;
 }
 
 async function namespaceModes(ctx: RuntimeContext, c: LiveContainer): Promise<NamespaceModes> {
@@ -192,6 +217,7 @@ export async function startContainer(ctx: RuntimeContext, c: LiveContainer): Pro
         ...(hc.Privileged ? await privilegedDeviceMounts() : []),
         ...(await deviceMounts(hc.Devices ?? [])),
       ],
+      linkedEnv: legacyLinkEnv(ctx, c),
     });
     // crun: a filter compiled for the same seccomp section before is reused (seccomp-bpf.ts).
     const filterKey = rt.binary === CRUN ? seccompKey(spec) : undefined;
