@@ -1,4 +1,5 @@
 import type { DnsAgentConfig } from './dns-config.js';
+import { parseLink } from './legacy-links.js';
 import type { ContainerNets, NetworkRecord } from './network-record.js';
 import type { NetworkCore } from './network-service.js';
 
@@ -33,9 +34,8 @@ export function addLinks(
       if (!server) continue;
       for (const [cid, e] of Object.entries(n.endpoints)) {
         const w = wishesOf(cid)?.networks.find((x) => x.networkId === n.id);
-        const links = [...(w?.links ?? [])];
-        for (const link of links) {
-          const [target = '', alias = target] = link.split(':').map((s) => s.replace(/^.*\//, ''));
+        for (const link of w?.links ?? []) {
+          const { target, alias } = parseLink(link);
           const t = Object.values(n.endpoints).find((x) => x.name === target);
           if (!t) continue;
           const mine = server.perSource[e.ipv4] ?? {};

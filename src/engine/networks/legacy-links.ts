@@ -7,7 +7,7 @@ import type { EndpointRecord, NetworkRecord } from './network-record.js';
  * networks links are DNS names (dns-links.ts).
  */
 
-/** `target[:alias]`, names with or without their `/` (Docker stores `/target:/self/alias`). */
+/** A link, `target[:alias]`, names with or without their `/` (Docker stores `/target:/self/alias`); DNS links too. */
 export function parseLink(link: string): { target: string; alias: string } {
   const [target = '', alias = target] = link.split(':').map((s) => s.replace(/^.*\//, ''));
   return { target, alias };
