@@ -59,26 +59,22 @@ export async function createContainer(
     const c = new LiveContainer(record, initialState(), containerPaths(o.layout, id));
     mkdirSync(c.paths.dir, { recursive: true });
     const hcr = hostConfigOf(record);
-    // An unknown container is a 400 here (as Docker's registerMountPoints), not a 404, which
-    // the CLI would take for a missing image and pull.
+    // Containers the new one refers to (Docker's registerMountPoints and registerLinks): an
+    // unknown one is a 400 here, not a 404, which the CLI would take for a missing image and pull.
+    const referenced = (ref: string, prefix = ''): string => {
+      try {
+        return registry.get(ref).id;
+      } catch (err) {
+        throw new InvalidParameter(`${prefix}${(err as Error).message}`, { cause: err });
+      }
+    };
     const volumesFrom = (hcr.VolumesFrom ?? []).map((spec) => {
       const { container, readOnly } = parseVolumesFrom(spec);
-      try {
-        return { id: registry.get(container).id, readOnly };
-      } catch (err) {
-        throw new InvalidParameter((err as Error).message, { cause: err });
-      }
+      return { id: referenced(container), readOnly };
     });
-    // Docker's registerLinks: every link names an existing container.
     for (const link of hcr.Links ?? []) {
       const { target } = parseLink(link);
-      try {
-        registry.get(target);
-      } catch (err) {
-        throw new InvalidParameter(`could not get container for ${target}: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
+      referenced(target, `could not get container for ${target}: `);
     }
     await span(log, 'volumes-attach', t, async () =>
       o.volumes?.attach(id, c.paths.dir, {
