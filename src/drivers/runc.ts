@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { NotFound } from '../errdefs/index.js';
 import { CRUN } from './crun.js';
 import { deleteThroughStatus, killThroughStatus, startThroughFifo } from './crun-state.js';
 import { run } from './exec.js';
@@ -32,12 +33,24 @@ export async function runcStart(ctx: RuncContext, id: string, signal?: AbortSign
   await run(runcBinary(ctx), [...base(ctx), 'start', id], { timeoutMs: TIMEOUT_MS, signal });
 }
 
-/** `runc kill [--all] ID SIGNAL` (signal as a number). */
+/** What crun and runc say when the container's process is gone. */
+const PROCESS_GONE = /no such process|container not running|process already finished/i;
+
+/**
+ * `runc kill [--all] ID SIGNAL` (signal as a number). A process that is already gone is a
+ * NotFound (the runtimes word it in their own ways); other failures are the runtime's error.
+ */
 export async function runcKill(ctx: RuncContext, id: string, signal: number, all = false): Promise<void> {
   if (isCrun(ctx) && !all && killThroughStatus(ctx.root, id, signal)) return;
-  await run(runcBinary(ctx), [...base(ctx), 'kill', ...(all ? ['--all'] : []), id, String(signal)], {
-    timeoutMs: TIMEOUT_MS,
-  });
+  try {
+    await run(runcBinary(ctx), [...base(ctx), 'kill', ...(all ? ['--all'] : []), id, String(signal)], {
+      timeoutMs: TIMEOUT_MS,
+    });
+  } catch (err) {
+    if (PROCESS_GONE.test((err as Error).message))
+      throw new NotFound(`process of ${id} is gone: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
 }
 
 /** `runc delete [--force] ID`. */

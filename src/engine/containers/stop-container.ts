@@ -1,5 +1,5 @@
 import { runcKill } from '../../drivers/runc.js';
-import { Conflict, NotModified } from '../../errdefs/index.js';
+import { Conflict, isRootlessdError, NotModified } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import type { LiveContainer } from './live-container.js';
 import { runtimeOf } from './oci-runtime.js';
@@ -26,14 +26,11 @@ export async function killContainer(ctx: ServiceContext, ref: string, signalName
   } catch (err) {
     // The process ended between our check and the runtime's (its exit is on its way): Docker
     // answers such a kill as done, and so do we.
-    if (!PROCESS_GONE.test((err as Error).message)) throw err;
+    if (!isRootlessdError(err) || err.kind !== 'NotFound') throw err;
     log.debug({ id: c.id, err: (err as Error).message }, 'kill: the process had already exited');
   }
   ctx.publish(c, 'kill', { signal: String(signal) });
 }
-
-/** What crun and runc say when a container's process is gone. */
-const PROCESS_GONE = /no such process|container not running|process already finished/i;
 
 /** POST /containers/{id}/stop: 304 when it is not running. */
 export async function stopContainer(
