@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Conflict, NotFound, NotModified } from '../../errdefs/index.js';
 import { createApp } from '../create-app.js';
-import { encodeFrame, StreamType } from '../streams/multiplexed.js';
+import { encodeFrame, encodeLogBatch, StreamType } from '../streams/multiplexed.js';
 import { fakeBackends } from '../testing/fake-backends.js';
-import { encodeLogBatch } from './containers.js';
 import type { ContainersBackend } from './containers-backend.js';
 
 function app(overrides: Partial<ContainersBackend>) {

@@ -4,7 +4,7 @@ import { ContainerCreateRequestSchema } from '../../types/container-create.js';
 import { readJsonBody } from '../body.js';
 import type { ApiEnv } from '../env.js';
 import { DockerQuery } from '../query.js';
-import { FRAME_HEADER_SIZE, StreamType } from '../streams/multiplexed.js';
+import { encodeLogBatch } from '../streams/multiplexed.js';
 import type { ContainerLogQuery, ContainersBackend } from './containers-backend.js';
 
 const CONDITIONS = new Set(['not-running', 'next-exit', 'removed']);
@@ -35,33 +35,6 @@ function logQuery(query: DockerQuery): ContainerLogQuery {
   if (!q.stdout && !q.stderr)
     throw new InvalidParameter('Bad parameters: you must choose at least one stream');
   return q;
-}
-
-/** A batch of log entries as the bytes Docker sends: frames (or raw with a tty), timestamps first if asked. */
-export function encodeLogBatch(
-  entries: readonly { stream: 'stdout' | 'stderr'; timestamp: string; data: Buffer }[],
-  tty: boolean,
-  timestamps: boolean,
-): Buffer {
-  const stamps = timestamps ? entries.map((e) => Buffer.from(`${e.timestamp} `)) : undefined;
-  let size = 0;
-  entries.forEach((e, i) => {
-    size += (tty ? 0 : FRAME_HEADER_SIZE) + (stamps?.[i]?.length ?? 0) + e.data.length;
-  });
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  entries.forEach((e, i) => {
-    const stamp = stamps?.[i];
-    if (!tty) {
-      out[at] = e.stream === 'stdout' ? StreamType.stdout : StreamType.stderr;
-      out.fill(0, at + 1, at + 4);
-      out.writeUInt32BE((stamp?.length ?? 0) + e.data.length, at + 4);
-      at += FRAME_HEADER_SIZE;
-    }
-    if (stamp) at += stamp.copy(out, at);
-    at += e.data.copy(out, at);
-  });
-  return out;
 }
 
 function stopOptions(query: DockerQuery): { timeout?: number; signal?: string } {

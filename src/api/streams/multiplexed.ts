@@ -7,13 +7,45 @@ export type StreamId = (typeof StreamType)[keyof typeof StreamType];
 export const FRAME_HEADER_SIZE = 8;
 const MAX_FRAME = 0xffffffff;
 
-/** One frame: [stream, 0, 0, 0, uint32 BE length] then the payload. */
+/** A frame's header at `at`: [stream, 0, 0, 0, uint32 BE length]. */
+function writeHeader(out: Buffer, at: number, stream: StreamId, length: number): void {
+  if (length > MAX_FRAME) throw new RangeError('frame payload exceeds 4 GiB');
+  out[at] = stream;
+  out.fill(0, at + 1, at + 4);
+  out.writeUInt32BE(length, at + 4);
+}
+
+/** One frame: the header, then the payload. */
 export function encodeFrame(stream: StreamId, payload: Uint8Array): Buffer {
-  if (payload.byteLength > MAX_FRAME) throw new RangeError('frame payload exceeds 4 GiB');
-  const header = Buffer.alloc(FRAME_HEADER_SIZE);
-  header[0] = stream;
-  header.writeUInt32BE(payload.byteLength, 4);
-  return Buffer.concat([header, payload]);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payload.byteLength);
+  writeHeader(out, 0, stream, payload.byteLength);
+  out.set(payload, FRAME_HEADER_SIZE);
+  return out;
+}
+
+/**
+ * Log entries as the bytes Docker sends them, in one buffer: a frame each (raw with a tty),
+ * the timestamp first when asked for.
+ */
+export function encodeLogBatch(
+  entries: readonly { stream: 'stdout' | 'stderr'; timestamp: string; data: Buffer }[],
+  tty: boolean,
+  timestamps: boolean,
+): Buffer {
+  const stamps = timestamps ? entries.map((e) => Buffer.from(`${e.timestamp} `)) : undefined;
+  const lengths = entries.map((e, i) => (stamps?.[i]?.length ?? 0) + e.data.length);
+  const out = Buffer.allocUnsafe(lengths.reduce((sum, n) => sum + n + (tty ? 0 : FRAME_HEADER_SIZE), 0));
+  let at = 0;
+  entries.forEach((e, i) => {
+    if (!tty) {
+      writeHeader(out, at, e.stream === 'stdout' ? StreamType.stdout : StreamType.stderr, lengths[i] ?? 0);
+      at += FRAME_HEADER_SIZE;
+    }
+    const stamp = stamps?.[i];
+    if (stamp) at += stamp.copy(out, at);
+    at += e.data.copy(out, at);
+  });
+  return out;
 }
 
 export interface Frame {
