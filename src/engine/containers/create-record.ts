@@ -56,7 +56,7 @@ function list(v: string | string[] | null | undefined): string[] | null {
 const envKey = (e: string): string => e.split('=', 1)[0] ?? e;
 
 /** Docker's merge of Config.Env: the client's entries, then the image's that it does not set. */
-function mergeEnv(image: readonly string[], own: readonly string[]): string[] {
+function mergeConfigEnv(image: readonly string[], own: readonly string[]): string[] {
   if (own.length === 0) return [...image];
   const keys = new Set(own.map(envKey));
   return [...own, ...image.filter((e) => !keys.has(envKey(e)))];
@@ -151,7 +151,7 @@ export function buildRecord(
   if (argv.length === 0) throw new InvalidParameter('no command specified');
 
   const hostname = req.Hostname || ids.id.slice(0, 12);
-  const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
+  const env = mergeConfigEnv(ic.Env ?? [], req.Env ?? []);
   const config: RecordConfig = {
     ...req,
     Hostname: hostname,
