@@ -6,6 +6,7 @@
  * maps node; see treeFootprintKiB). Measured 5 s after start, then 5 s after a pull of the
  * Debian minbase image and `docker run --rm busybox true`.
  *   node --import tsx bench/run/memory.ts
+ * MEM_MAIN=<another build's dist/cli/main.js> measures that build instead.
  */
 import { pushBusybox, pushMinbase } from '../../test/fixtures/images.js';
 import { startRegistry } from '../../test/fixtures/registry.js';
@@ -18,6 +19,7 @@ await pushBusybox(registry);
 await pushMinbase(registry, 'library/debian:bookworm');
 // MEM_DAEMON_ENV: extra environment for the launcher, as JSON (e.g. {"MALLOC_ARENA_MAX": "2"}).
 const daemon = await startDaemon({
+  ...(process.env.MEM_MAIN ? { main: process.env.MEM_MAIN } : {}),
   env: JSON.parse(process.env.MEM_DAEMON_ENV ?? '{}') as Record<string, string>,
 });
 try {

@@ -1,5 +1,7 @@
 // First: zod's setting applies to schemas built after it (zod-jitless.ts).
 import '../types/zod-jitless.js';
+// Before hono and @hono/node-server read the Fetch globals: they stay free of Node's undici.
+import '../api/fetch-lite/installed.js';
 import { chmod, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { createApp } from '../api/create-app.js';
