@@ -38,6 +38,28 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * @hono/node-server imports node:http2 only to tell HTTP/2 requests apart (`instanceof
+ * Http2ServerRequest`, and a stream close code on that path). rootlessd's API servers are
+ * node:http and node:https servers, HTTP/1.1 only, so no request is ever one. Loading node:http2
+ * (and node:tls, which it requires) cost the idle engine about 2.5 MiB; in the bundle that import
+ * gets a class nothing is an instance of, and the one constant that path reads.
+ */
+const noHttp2ForHonoServer = {
+  name: 'no-http2-for-hono-server',
+  setup(b) {
+    b.onResolve({ filter: /^node:http2$/ }, (args) =>
+      args.importer.includes('/node_modules/@hono/node-server/')
+        ? { path: 'http2-unused', namespace: 'no-http2' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-http2' }, () => ({
+      contents: 'export class Http2ServerRequest {}\nexport const constants = { NGHTTP2_NO_ERROR: 0 };\n',
+      loader: 'js',
+    }));
+  },
+};
+
 async function bundle(entry, name, splitting) {
   const result = await build({
     entryPoints: { [name]: entry },
@@ -59,7 +81,7 @@ async function bundle(entry, name, splitting) {
     banner: {
       js: "import { createRequire as __rootlessdRequire } from 'node:module'; const require = __rootlessdRequire(import.meta.url);",
     },
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, noHttp2ForHonoServer],
     logLevel: 'warning',
   });
   for (const outfile of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.mjs'))) {

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -90,3 +91,12 @@ export function createApiServer(options: ApiServerOptions) {
 }
 
 export type ApiServer = ReturnType<typeof createApiServer>;
+
+/**
+ * node:https, loaded only for a TLS listener: with it comes node:tls, which an engine serving
+ * only its unix socket does not need (see scripts/bundle-engine.mjs on node:http2).
+ */
+function createHttpsServer(...args: Parameters<typeof Https.createServer>): Https.Server {
+  const https = createRequire(import.meta.url)('node:https') as typeof Https;
+  return https.createServer(...args);
+}
