@@ -76,6 +76,10 @@ describe('docker run', () => {
     const r = await docker(d, ['run', '--rm', ...NET, bb, 'no-such-command']);
     assert.equal(r.exitCode, 127);
     assert.match(r.stderr, /executable file not found in \$PATH/);
+    // An empty command, which crun and runc word differently.
+    const empty = await docker(d, ['run', '--rm', ...NET, bb, '']);
+    assert.equal(empty.exitCode, 127, empty.stderr);
+    assert.match(empty.stderr, /exec: "": executable file not found in \$PATH/);
   });
 
   test("--platform of another architecture is refused with Docker's message, the host's runs", async () => {

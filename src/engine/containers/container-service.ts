@@ -135,7 +135,7 @@ export class ContainerService {
           startContainer({ ...this.o, peer: (r) => this.get(r) }, c),
         );
       } catch (err) {
-        const { error, exitCode } = startError(err);
+        const { error, exitCode } = startError(err, c.record.path);
         c.state.error = error instanceof Error ? error.message : String(error);
         c.state.exitCode = exitCode;
         await c.saveState().catch(() => undefined);

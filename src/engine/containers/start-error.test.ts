@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Internal } from '../../errdefs/index.js';
+import { Internal, InvalidParameter } from '../../errdefs/index.js';
 import { runcWording, runtimeMessage, startError } from './start-error.js';
 
 test("runc's message is taken out of conmon's stderr", () => {
@@ -24,4 +24,14 @@ test('a missing command is 127 and a non-executable one 126, both the client’s
   assert.match(String(missing.error), /exec: "nope": executable file not found in \$PATH/);
   assert.equal(startError(new Internal('conmon: open executable: Permission denied')).exitCode, 126);
   assert.equal(startError(new Error('something else')).exitCode, 128);
+});
+
+test('an empty command is "not found" (127) whatever the runtime said', () => {
+  const crun = new Internal('conmon: open executable: Operation not permitted');
+  const empty = startError(crun, '');
+  assert.equal(empty.exitCode, 127);
+  assert.ok(empty.error instanceof InvalidParameter);
+  assert.match((empty.error as Error).message, /exec: "": executable file not found in \$PATH/);
+  // The same words for a command that is there stay the runtime's error.
+  assert.equal(startError(crun, '/bin/true').exitCode, 128);
 });

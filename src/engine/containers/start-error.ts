@@ -34,10 +34,15 @@ export function runtimeMessage(text: string): string | undefined {
 /**
  * A failed start as Docker words it. A missing or non-executable command is the client's
  * mistake (400), and the CLI turns "not found" into exit code 127, "permission denied" into 126.
+ * `command` is the container's (its Path), where the runtime's words depend on it.
  */
-export function startError(err: unknown): { error: unknown; exitCode: number } {
+export function startError(err: unknown, command?: string): { error: unknown; exitCode: number } {
   const text = err instanceof Error ? err.message : String(err);
-  const msg = runtimeMessage(text);
+  let msg = runtimeMessage(text);
+  // crun refuses an empty command as "open executable: Operation not permitted"; runc, as
+  // Docker's users know it, says it is not found (and the CLI's exit code is 127).
+  if (command === '' && msg && /open executable: Operation not permitted/.test(msg))
+    msg = 'exec: "": executable file not found in $PATH';
   if (!msg) return { error: err, exitCode: 128 };
   const wrapped = `failed to create task for container: failed to create shim task: OCI runtime create failed: ${msg}: unknown`;
   if (/executable file not found|no such file or directory/.test(msg))
