@@ -130,6 +130,9 @@ describe('docker exec', () => {
     const r = await docker(d, ['exec', 'ex', 'no-such-command']);
     assert.equal(r.exitCode, 127);
     assert.match(r.stderr, /executable file not found in \$PATH/);
+    const empty = await docker(d, ['exec', 'ex', '']);
+    assert.equal(empty.exitCode, 127, empty.stderr);
+    assert.match(empty.stderr, /exec: "": executable file not found in \$PATH/);
   });
 
   test('-u with an unknown user fails as Docker (126) and leaves no conmon behind', async () => {

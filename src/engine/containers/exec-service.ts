@@ -21,6 +21,7 @@ import { type ExecRecord, ExecStore, readExecExit } from './exec-store.js';
 import type { LiveContainer } from './live-container.js';
 import type { ContainersLayout } from './paths.js';
 import { configOf } from './record.js';
+import { commandWording } from './start-error.js';
 
 export { runtimeMessage } from './exec-launch.js';
 
@@ -233,7 +234,10 @@ export class ExecService implements ExecBackend {
     );
     done.catch((err: unknown) => {
       e.running = false;
-      const message = runtimeMessage(err instanceof Error ? err.message : String(err));
+      const message = commandWording(
+        runtimeMessage(err instanceof Error ? err.message : String(err)),
+        e.config.Cmd[0],
+      );
       if (e.exitCode === null) e.exitCode = /not found|no such file/i.test(message) ? 127 : 126;
       if (attach) sink.write('stderr', Buffer.from(`OCI runtime exec failed: ${message}: unknown\n`));
       log.warn({ err, exec: e.id }, 'exec failed to start');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Internal, InvalidParameter } from '../../errdefs/index.js';
-import { runcWording, runtimeMessage, startError } from './start-error.js';
+import { commandWording, runcWording, runtimeMessage, startError } from './start-error.js';
 
 test("runc's message is taken out of conmon's stderr", () => {
   const text =
@@ -34,4 +34,11 @@ test('an empty command is "not found" (127) whatever the runtime said', () => {
   assert.match((empty.error as Error).message, /exec: "": executable file not found in \$PATH/);
   // The same words for a command that is there stay the runtime's error.
   assert.equal(startError(crun, '/bin/true').exitCode, 128);
+});
+
+test('commandWording rewords only an empty command', () => {
+  const crun = 'open executable: Operation not permitted';
+  assert.equal(commandWording(crun, ''), 'exec: "": executable file not found in $PATH');
+  assert.equal(commandWording(crun, 'sh'), crun);
+  assert.equal(commandWording('other', ''), 'other');
 });

@@ -15,6 +15,17 @@ export function runcWording(msg: string): string {
 }
 
 /**
+ * crun refuses an empty command as "open executable: Operation not permitted"; runc, as
+ * Docker's users know it, says it is not found (and the CLI's exit code is 127). `command` is
+ * the program the container or exec was to run, the fact this is decided on.
+ */
+export function commandWording(msg: string, command: string | undefined): string {
+  return command === '' && /open executable: Operation not permitted/.test(msg)
+    ? 'exec: "": executable file not found in $PATH'
+    : msg;
+}
+
+/**
  * The runtime's own message: runc's out of conmon's stderr (`level=error msg="…"`),
  * unescaped, or crun's, which conmon passes on the sync pipe (`conmon: …`).
  */
@@ -38,11 +49,8 @@ export function runtimeMessage(text: string): string | undefined {
  */
 export function startError(err: unknown, command?: string): { error: unknown; exitCode: number } {
   const text = err instanceof Error ? err.message : String(err);
-  let msg = runtimeMessage(text);
-  // crun refuses an empty command as "open executable: Operation not permitted"; runc, as
-  // Docker's users know it, says it is not found (and the CLI's exit code is 127).
-  if (command === '' && msg && /open executable: Operation not permitted/.test(msg))
-    msg = 'exec: "": executable file not found in $PATH';
+  const raw = runtimeMessage(text);
+  const msg = raw === undefined ? undefined : commandWording(raw, command);
   if (!msg) return { error: err, exitCode: 128 };
   const wrapped = `failed to create task for container: failed to create shim task: OCI runtime create failed: ${msg}: unknown`;
   if (/executable file not found|no such file or directory/.test(msg))
