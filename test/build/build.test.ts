@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { type Daemon, docker, dockerJson, dockerOk, withDaemon } from '../helpers/index.js';
+import { CI_DIR, makeUserDir } from '../helpers/test-user.js';
+
+/** docker build (classic builder, Builder-Version 1) with the real CLI against the daemon. */
+
+let d: Daemon;
+let bb: string;
+let work: string;
+let n = 0;
+
+withDaemon({ images: ['busybox'] }, (env) => {
+  d = env.daemon;
+  bb = env.image('busybox');
+  work = makeUserDir(d.user, CI_DIR, 'build-');
+});
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A build context folder with these files, readable by the test user. */
+function context(files: Record<string, string>): string {
+  const dir = join(work, `ctx${n++}`);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true, mode: 0o755 });
+    writeFileSync(join(dir, name), text, { mode: 0o644 });
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (d.user.viaRunuser) chownRecursive(dir, d.user.uid, d.user.gid, Object.keys(files));
+  return dir;
+}
+
+function chownRecursive(dir: string, uid: number, gid: number, names: string[]): void {
+  chownSync(dir, uid, gid);
+  for (const name of names) {
+    const parts = name.split('/');
+    for (let i = 1; i <= parts.length; i++) chownSync(join(dir, ...parts.slice(0, i)), uid, gid);
+  }
+}
+
+const build = (args: string[]) => docker(d, ['build', ...args], { timeoutMs: 120_000 });
+const run = (image: string, ...cmd: string[]) => dockerOk(d, ['run', '--rm', '--network', 'none', image, ...cmd]);
+
+interface ImageInspect {
+  Id: string;
+  Config: { Env: string[]; Cmd: string[] | null; WorkingDir: string; User: string; Labels: Record<string, string> | null };
+}
+
+describe('docker build (classic builder)', () => {
+  test('multi-stage with COPY --from, build args, .dockerignore, and the config the image runs with', async () => {
+    const dir = context({
+      Dockerfile: [
+        `ARG BASE=${bb}`,
+        'FROM ${BASE} AS builder',
+        'ARG GREETING=hello',
+        'WORKDIR /src',
+        'COPY . .',
+        'RUN echo "$GREETING from builder" > /out.txt && ls /src > /listing.txt',
+        '',
+        'FROM ${BASE} AS final',
+        '# a comment, and a continued line',
+        'ENV APP_HOME=/app \\',
+        '    MODE=prod',
+        'WORKDIR $APP_HOME',
+        'COPY --from=builder /out.txt /listing.txt ./',
+        'COPY --chown=1000:1000 app/ ./app/',
+        'USER 1000',
+        'LABEL org.example.name="built here"',
+        'CMD ["sh", "-c", "echo $MODE in $(pwd) as $(id -u); cat out.txt"]',
+        '',
+        'FROM final AS extra',
+        'RUN exit 3',
+      ].join('\n'),
+      '.dockerignore': 'secret.txt\n',
+      'secret.txt': 'do not send\n',
+      'app/main.sh': 'echo main\n',
+    });
+    const r = await build(['-t', 'build-test/multi:v1', '--target', 'final', '--build-arg', 'GREETING=hi', dir]);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Step 1\/14 : ARG BASE=/);
+    assert.match(r.stdout, /Step \d+\/14 : COPY --from=builder \/out.txt \/listing.txt \.\//);
+    assert.match(r.stdout, / ---> Running in [0-9a-f]{12}\n/);
+    assert.match(r.stdout, / ---> Removed intermediate container [0-9a-f]{12}\n/);
+    assert.match(r.stdout, /Successfully built [0-9a-f]{12}\n/);
+    assert.match(r.stdout, /Successfully tagged build-test\/multi:v1\n/);
+    assert.doesNotMatch(r.stdout, /RUN exit 3/, 'the stage after the target is not built');
+
+    const out = await run('build-test/multi:v1');
+    assert.equal(out, 'prod in /app as 1000\nhi from builder\n');
+    // .dockerignore (applied by the CLI) kept secret.txt out of the context.
+    const listing = await run('build-test/multi:v1', 'cat', '/app/listing.txt');
+    const names = listing.trim().split('\n');
+    assert.ok(names.includes('Dockerfile') && names.includes('app'), listing);
+    assert.ok(!names.includes('secret.txt'), listing);
+    assert.equal((await run('build-test/multi:v1', 'stat', '-c', '%u:%g', '/app/app/main.sh')).trim(), '1000:1000');
+
+    const [img] = await dockerJson<ImageInspect[]>(d, ['image', 'inspect', 'build-test/multi:v1']);
+    assert.ok(img);
+    assert.ok(img.Config.Env.includes('APP_HOME=/app'));
+    assert.ok(img.Config.Env.includes('MODE=prod'));
+    assert.equal(img.Config.WorkingDir, '/app');
+    assert.equal(img.Config.User, '1000');
+    assert.deepEqual(img.Config.Labels, { 'org.example.name': 'built here' });
+    const history = await dockerOk(d, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'build-test/multi:v1']);
+    assert.match(history, /^\/bin\/sh -c #\(nop\) CMD \["sh" "-c" "echo \$MODE in \$\(pwd\) as \$\(id -u\); cat out.txt"\]\n/);
+    assert.match(history, /#\(nop\) WORKDIR \/app/);
+  });
+
+  test('the layer cache: a second build hits every step, a changed file misses from its COPY on', async () => {
+    const dir = context({
+      Dockerfile: [`FROM ${bb}`, 'ENV A=1', 'COPY data.txt /data.txt', 'RUN cat /data.txt > /copy.txt'].join('\n'),
+      'data.txt': 'one\n',
+    });
+    const first = await build(['-t', 'build-test/cache:v1', dir]);
+    assert.equal(first.exitCode, 0, first.stderr + first.stdout);
+    assert.doesNotMatch(first.stdout, /Using cache/);
+    const second = await build(['-t', 'build-test/cache:v2', dir]);
+    assert.equal(second.exitCode, 0, second.stderr);
+    assert.equal((second.stdout.match(/ ---> Using cache\n/g) ?? []).length, 3);
+    const id = (s: string) => /Successfully built ([0-9a-f]{12})/.exec(s)?.[1];
+    assert.equal(id(second.stdout), id(first.stdout));
+
+    writeFileSync(join(dir, 'data.txt'), 'two\n');
+    const third = await build(['-t', 'build-test/cache:v3', dir]);
+    assert.equal(third.exitCode, 0, third.stderr);
+    assert.equal((third.stdout.match(/ ---> Using cache\n/g) ?? []).length, 1, 'only ENV is cached');
+    assert.equal(await run('build-test/cache:v3', 'cat', '/copy.txt'), 'two\n');
+
+    const nocache = await build(['--no-cache', '-q', dir]);
+    assert.equal(nocache.exitCode, 0, nocache.stderr);
+    assert.match(nocache.stdout, /^sha256:[0-9a-f]{64}\n$/, '-q prints only the id');
+  });
+
+  test('a failing RUN ends the build with Docker message and the exit code', async () => {
+    const dir = context({ Dockerfile: `FROM ${bb}\nRUN echo before && false\n` });
+    const r = await build(['--force-rm', dir]);
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stdout, /before\n/);
+    assert.match(r.stderr, /The command '\/bin\/sh -c echo before && false' returned a non-zero code: 1/);
+    const exit5 = await build(['--force-rm', context({ Dockerfile: `FROM ${bb}\nRUN ["sh", "-c", "exit 5"]\n` })]);
+    assert.equal(exit5.exitCode, 5);
+    assert.match(exit5.stderr, /The command 'sh -c exit 5' returned a non-zero code: 5/);
+  });
+
+  test('a bad Dockerfile is refused with Docker parse error', async () => {
+    const r = await build([context({ Dockerfile: `FROM ${bb}\nRUN true\nFROB me\n` })]);
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stderr, /dockerfile parse error on line 3: unknown instruction: FROB/);
+    const target = await build(['--target', 'nope', context({ Dockerfile: `FROM ${bb}\n` })]);
+    assert.notEqual(target.exitCode, 0);
+    assert.match(target.stderr, /failed to reach build target nope in Dockerfile/);
+  });
+
+  test('-f names another Dockerfile; tags are repeatable; events name the build steps', async () => {
+    const dir = context({ 'other.Dockerfile': `FROM ${bb}\nRUN echo built > /f\n` });
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const r = await build(['-f', join(dir, 'other.Dockerfile'), '-t', 'build-test/f:a', '-t', 'build-test/f:b', dir]);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    const ids = await dockerOk(d, ['image', 'ls', '--format', '{{.Tag}} {{.ID}}', 'build-test/f']);
+    const lines = ids.trim().split('\n').sort();
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0]?.split(' ')[1], lines[1]?.split(' ')[1]);
+    const events = await dockerOk(d, [
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.floor(Date.now() / 1000) + 1),
+      '--format',
+      '{{.Type}} {{.Action}}',
+    ]);
+    for (const e of ['container create', 'container start', 'container die', 'container destroy', 'image tag'])
+      assert.ok(events.includes(e), `${e} in:\n${events}`);
+  });
+});
