@@ -42,11 +42,18 @@ function chownRecursive(dir: string, uid: number, gid: number, names: string[]):
 }
 
 const build = (args: string[]) => docker(d, ['build', ...args], { timeoutMs: 120_000 });
-const run = (image: string, ...cmd: string[]) => dockerOk(d, ['run', '--rm', '--network', 'none', image, ...cmd]);
+const run = (image: string, ...cmd: string[]) =>
+  dockerOk(d, ['run', '--rm', '--network', 'none', image, ...cmd]);
 
 interface ImageInspect {
   Id: string;
-  Config: { Env: string[]; Cmd: string[] | null; WorkingDir: string; User: string; Labels: Record<string, string> | null };
+  Config: {
+    Env: string[];
+    Cmd: string[] | null;
+    WorkingDir: string;
+    User: string;
+    Labels: Record<string, string> | null;
+  };
 }
 
 describe('docker build (classic builder)', () => {
@@ -54,12 +61,14 @@ describe('docker build (classic builder)', () => {
     const dir = context({
       Dockerfile: [
         `ARG BASE=${bb}`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile substitution, not a template
         'FROM ${BASE} AS builder',
         'ARG GREETING=hello',
         'WORKDIR /src',
         'COPY . .',
         'RUN echo "$GREETING from builder" > /out.txt && ls /src > /listing.txt',
         '',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile substitution, not a template
         'FROM ${BASE} AS final',
         '# a comment, and a continued line',
         'ENV APP_HOME=/app \\',
@@ -78,7 +87,15 @@ describe('docker build (classic builder)', () => {
       'secret.txt': 'do not send\n',
       'app/main.sh': 'echo main\n',
     });
-    const r = await build(['-t', 'build-test/multi:v1', '--target', 'final', '--build-arg', 'GREETING=hi', dir]);
+    const r = await build([
+      '-t',
+      'build-test/multi:v1',
+      '--target',
+      'final',
+      '--build-arg',
+      'GREETING=hi',
+      dir,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /Step 1\/14 : ARG BASE=/);
     assert.match(r.stdout, /Step \d+\/14 : COPY --from=builder \/out.txt \/listing.txt \.\//);
@@ -95,7 +112,10 @@ describe('docker build (classic builder)', () => {
     const names = listing.trim().split('\n');
     assert.ok(names.includes('Dockerfile') && names.includes('app'), listing);
     assert.ok(!names.includes('secret.txt'), listing);
-    assert.equal((await run('build-test/multi:v1', 'stat', '-c', '%u:%g', '/app/app/main.sh')).trim(), '1000:1000');
+    assert.equal(
+      (await run('build-test/multi:v1', 'stat', '-c', '%u:%g', '/app/app/main.sh')).trim(),
+      '1000:1000',
+    );
 
     const [img] = await dockerJson<ImageInspect[]>(d, ['image', 'inspect', 'build-test/multi:v1']);
     assert.ok(img);
@@ -104,14 +124,25 @@ describe('docker build (classic builder)', () => {
     assert.equal(img.Config.WorkingDir, '/app');
     assert.equal(img.Config.User, '1000');
     assert.deepEqual(img.Config.Labels, { 'org.example.name': 'built here' });
-    const history = await dockerOk(d, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'build-test/multi:v1']);
-    assert.match(history, /^\/bin\/sh -c #\(nop\) CMD \["sh" "-c" "echo \$MODE in \$\(pwd\) as \$\(id -u\); cat out.txt"\]\n/);
+    const history = await dockerOk(d, [
+      'history',
+      '--no-trunc',
+      '--format',
+      '{{.CreatedBy}}',
+      'build-test/multi:v1',
+    ]);
+    assert.match(
+      history,
+      /^\/bin\/sh -c #\(nop\) CMD \["sh" "-c" "echo \$MODE in \$\(pwd\) as \$\(id -u\); cat out.txt"\]\n/,
+    );
     assert.match(history, /#\(nop\) WORKDIR \/app/);
   });
 
   test('the layer cache: a second build hits every step, a changed file misses from its COPY on', async () => {
     const dir = context({
-      Dockerfile: [`FROM ${bb}`, 'ENV A=1', 'COPY data.txt /data.txt', 'RUN cat /data.txt > /copy.txt'].join('\n'),
+      Dockerfile: [`FROM ${bb}`, 'ENV A=1', 'COPY data.txt /data.txt', 'RUN cat /data.txt > /copy.txt'].join(
+        '\n',
+      ),
       'data.txt': 'one\n',
     });
     const first = await build(['-t', 'build-test/cache:v1', dir]);
@@ -140,7 +171,10 @@ describe('docker build (classic builder)', () => {
     assert.equal(r.exitCode, 1);
     assert.match(r.stdout, /before\n/);
     assert.match(r.stderr, /The command '\/bin\/sh -c echo before && false' returned a non-zero code: 1/);
-    const exit5 = await build(['--force-rm', context({ Dockerfile: `FROM ${bb}\nRUN ["sh", "-c", "exit 5"]\n` })]);
+    const exit5 = await build([
+      '--force-rm',
+      context({ Dockerfile: `FROM ${bb}\nRUN ["sh", "-c", "exit 5"]\n` }),
+    ]);
     assert.equal(exit5.exitCode, 5);
     assert.match(exit5.stderr, /The command 'sh -c exit 5' returned a non-zero code: 5/);
   });
@@ -157,7 +191,15 @@ describe('docker build (classic builder)', () => {
   test('-f names another Dockerfile; tags are repeatable; events name the build steps', async () => {
     const dir = context({ 'other.Dockerfile': `FROM ${bb}\nRUN echo built > /f\n` });
     const since = Math.floor(Date.now() / 1000) - 1;
-    const r = await build(['-f', join(dir, 'other.Dockerfile'), '-t', 'build-test/f:a', '-t', 'build-test/f:b', dir]);
+    const r = await build([
+      '-f',
+      join(dir, 'other.Dockerfile'),
+      '-t',
+      'build-test/f:a',
+      '-t',
+      'build-test/f:b',
+      dir,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr + r.stdout);
     const ids = await dockerOk(d, ['image', 'ls', '--format', '{{.Tag}} {{.ID}}', 'build-test/f']);
     const lines = ids.trim().split('\n').sort();
@@ -172,7 +214,13 @@ describe('docker build (classic builder)', () => {
       '--format',
       '{{.Type}} {{.Action}}',
     ]);
-    for (const e of ['container create', 'container start', 'container die', 'container destroy', 'image tag'])
+    for (const e of [
+      'container create',
+      'container start',
+      'container die',
+      'container destroy',
+      'image tag',
+    ])
       assert.ok(events.includes(e), `${e} in:\n${events}`);
   });
 });
