@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import tar from 'tar-stream';
 import { type Daemon, docker, dockerJson, dockerOk, withDaemon } from '../helpers/index.js';
-import { CI_DIR, makeUserDir } from '../helpers/test-user.js';
+import { CI_DIR, makeUserDir, runAsUser } from '../helpers/test-user.js';
 
 /** docker build (classic builder, Builder-Version 1) with the real CLI against the daemon. */
 
@@ -33,6 +34,16 @@ function context(files: Record<string, string>): string {
   return dir;
 }
 
+/** A tar archive with these files (for ADD). */
+async function tarball(files: Record<string, string>): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const [name, body] of Object.entries(files)) pack.entry({ name, uid: 123, gid: 456 }, body);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
 function chownRecursive(dir: string, uid: number, gid: number, names: string[]): void {
   chownSync(dir, uid, gid);
   for (const name of names) {
@@ -40,6 +51,10 @@ function chownRecursive(dir: string, uid: number, gid: number, names: string[]):
     for (let i = 1; i <= parts.length; i++) chownSync(join(dir, ...parts.slice(0, i)), uid, gid);
   }
 }
+
+/** A program run as the test user in `cwd` with the daemon's CLI environment. */
+const runAsUserIn = (cwd: string, argv: string[]) =>
+  runAsUser(d.user, argv[0] as string, argv.slice(1), d.cliEnv, { cwd, timeoutMs: 180_000 });
 
 const build = (args: string[]) => docker(d, ['build', ...args], { timeoutMs: 120_000 });
 const run = (image: string, ...cmd: string[]) =>
@@ -222,5 +237,132 @@ describe('docker build (classic builder)', () => {
       'image tag',
     ])
       assert.ok(events.includes(e), `${e} in:\n${events}`);
+  });
+
+  test('FROM scratch, COPY --from an image, ADD of a tar, SHELL, ENTRYPOINT and the config instructions', async () => {
+    const dir = context({
+      Dockerfile: [
+        'FROM scratch',
+        `COPY --from=${bb} /bin/busybox /bin/busybox`,
+        'ADD files.tar /unpacked/',
+        'ADD plain.txt /plain.txt',
+        'SHELL ["/bin/busybox", "sh", "-c"]',
+        'RUN /bin/busybox echo shell-ok > /shell.txt',
+        'EXPOSE 80 53/udp',
+        'VOLUME /data',
+        'STOPSIGNAL SIGUSR1',
+        'HEALTHCHECK --interval=5s --retries=2 CMD /bin/busybox true',
+        'ENTRYPOINT ["/bin/busybox"]',
+        'CMD ["cat", "/shell.txt", "/unpacked/a.txt"]',
+      ].join('\n'),
+      'plain.txt': 'plain\n',
+    });
+    writeFileSync(join(dir, 'files.tar'), await tarball({ 'a.txt': 'from tar\n' }), { mode: 0o644 });
+    if (d.user.viaRunuser) chownSync(join(dir, 'files.tar'), d.user.uid, d.user.gid);
+    const r = await build(['-t', 'build-test/scratch', dir]);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Step 1\/12 : FROM scratch\n ---> \n/);
+    assert.equal(await run('build-test/scratch'), 'shell-ok\nfrom tar\n');
+    assert.equal(
+      await run('build-test/scratch', 'stat', '-c', '%u:%g %n', '/unpacked/a.txt', '/plain.txt'),
+      '123:456 /unpacked/a.txt\n0:0 /plain.txt\n',
+      'ADD keeps the ownership of archive entries; copied files belong to root',
+    );
+    const [img] = await dockerJson<Array<Record<string, Record<string, unknown>>>>(d, [
+      'image',
+      'inspect',
+      'build-test/scratch',
+    ]);
+    const config = img?.Config ?? {};
+    assert.deepEqual(config.ExposedPorts, { '53/udp': {}, '80/tcp': {} });
+    assert.deepEqual(config.Volumes, { '/data': {} });
+    assert.equal(config.StopSignal, 'SIGUSR1');
+    assert.deepEqual(config.Healthcheck, {
+      Test: ['CMD-SHELL', '/bin/busybox true'],
+      Interval: 5e9,
+      Retries: 2,
+    });
+    assert.deepEqual(config.Shell, ['/bin/busybox', 'sh', '-c']);
+    const history = await dockerOk(d, [
+      'history',
+      '--no-trunc',
+      '--format',
+      '{{.CreatedBy}}',
+      'build-test/scratch',
+    ]);
+    assert.match(history, /^\/bin\/busybox sh -c /m, 'RUN with the SHELL');
+  });
+
+  test('ONBUILD triggers run in the stage that uses the image, and are not passed on', async () => {
+    const base = await build([
+      '-t',
+      'build-test/onbuild',
+      context({ Dockerfile: `FROM ${bb}\nONBUILD RUN echo triggered > /onbuild.txt\n` }),
+    ]);
+    assert.equal(base.exitCode, 0, base.stderr + base.stdout);
+    const child = await build([
+      '-t',
+      'build-test/onbuild-child',
+      context({ Dockerfile: 'FROM build-test/onbuild\nENV X=1\n' }),
+    ]);
+    assert.equal(child.exitCode, 0, child.stderr + child.stdout);
+    assert.match(child.stdout, /# Executing 1 build trigger\n/);
+    assert.equal(await run('build-test/onbuild-child', 'cat', '/onbuild.txt'), 'triggered\n');
+    const onbuild = await dockerOk(d, [
+      'image',
+      'inspect',
+      '--format',
+      '{{json .Config.OnBuild}}',
+      'build-test/onbuild-child',
+    ]);
+    assert.match(onbuild.trim(), /^(null|\[\])$/);
+  });
+
+  test('ADD of a URL and a missing COPY source are clear errors', async () => {
+    const url = await build([context({ Dockerfile: `FROM ${bb}\nADD http://example.com/x /x\n` })]);
+    assert.notEqual(url.exitCode, 0);
+    assert.match(url.stderr, /does not download URLs/);
+    const missing = await build([context({ Dockerfile: `FROM ${bb}\nCOPY nope.txt /\n` })]);
+    assert.notEqual(missing.exitCode, 0);
+    assert.match(
+      missing.stderr,
+      /COPY failed: file not found in build context or excluded by \.dockerignore: stat nope.txt: file does not exist/,
+    );
+  });
+
+  test('intermediate images: hidden from `docker images`, removed with the image they led to', async () => {
+    const dir = context({ Dockerfile: `FROM ${bb}\nENV ONLY_HERE=1\nRUN echo x > /x\nLABEL only-here=1\n` });
+    const r = await build(['-t', 'build-test/rmi', dir]);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    const ids = [...r.stdout.matchAll(/ ---> ([0-9a-f]{12})\n/g)].map((m) => m[1] as string);
+    const intermediate = ids.slice(1, -1);
+    assert.equal(intermediate.length, 2);
+    const listed = await dockerOk(d, ['images', '-q', '--no-trunc']);
+    const all = await dockerOk(d, ['images', '-a', '-q', '--no-trunc']);
+    for (const id of intermediate) {
+      assert.ok(!listed.includes(`sha256:${id}`), 'hidden without -a');
+      assert.ok(all.includes(`sha256:${id}`), 'listed with -a');
+    }
+    const removed = await dockerOk(d, ['rmi', 'build-test/rmi']);
+    for (const id of intermediate) assert.match(removed, new RegExp(`Deleted: sha256:${id}`));
+  });
+
+  test('docker-compose builds a service (docker-py underneath)', async () => {
+    const dir = context({
+      'docker-compose.yml': [
+        'version: "2.4"',
+        'services:',
+        '  app:',
+        '    image: build-test/compose:v1',
+        '    build:',
+        '      context: ./app',
+        '      args:',
+        '        WHO: compose',
+      ].join('\n'),
+      'app/Dockerfile': `FROM ${bb}\nARG WHO\nRUN echo "built by $WHO" > /who.txt\n`,
+    });
+    const r = await runAsUserIn(dir, ['docker-compose', 'build']);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    assert.equal(await run('build-test/compose:v1', 'cat', '/who.txt'), 'built by compose\n');
   });
 });
