@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import tar from 'tar-stream';
-import { type Daemon, docker, dockerJson, dockerOk, withDaemon } from '../helpers/index.js';
+import {
+  type Daemon,
+  docker,
+  dockerJson,
+  dockerOk,
+  dockerSpawn,
+  until,
+  withDaemon,
+} from '../helpers/index.js';
 import { CI_DIR, makeUserDir, runAsUser } from '../helpers/test-user.js';
 
 /** docker build (classic builder, Builder-Version 1) with the real CLI against the daemon. */
@@ -364,5 +373,27 @@ describe('docker build (classic builder)', () => {
     const r = await runAsUserIn(dir, ['docker-compose', 'build']);
     assert.equal(r.exitCode, 0, r.stderr + r.stdout);
     assert.equal(await run('build-test/compose:v1', 'cat', '/who.txt'), 'built by compose\n');
+  });
+
+  test('a build the client cancels stops its RUN and removes the container', async () => {
+    const dir = context({ Dockerfile: `FROM ${bb}\nRUN echo started && sleep 60\n` });
+    const cli = dockerSpawn(d, ['build', '--label', 'build-test=cancel', dir]);
+    let out = '';
+    cli.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    cli.stderr?.resume();
+    await until(() => out.includes('\nstarted\n'), 'the RUN to start');
+    const id = / ---> Running in ([0-9a-f]{12})/.exec(out)?.[1];
+    assert.ok(id, out);
+    // Ctrl-C goes to the docker CLI itself (runuser, which runs it as the user, would not pass it on).
+    const cliPid = execFileSync('pgrep', ['-P', String(cli.pid)])
+      .toString()
+      .trim();
+    process.kill(Number(cliPid || cli.pid), 'SIGINT');
+    await until(
+      async () => (await dockerOk(d, ['ps', '-aq', '--filter', `id=${id}`])).trim() === '',
+      'the container to go',
+    );
   });
 });

@@ -89,7 +89,10 @@ export function buildPorts(o: BuildEngineOptions): BuildPorts {
       const kill = () => void o.containers.kill(id).catch(() => undefined);
       signal.addEventListener('abort', kill, { once: true });
       try {
+        signal.throwIfAborted();
         await o.containers.start(id);
+        // Cancelled while it started: the listener ran before there was a process to kill.
+        if (signal.aborted) kill();
         const { exitCode } = await exited;
         await session.done;
         signal.throwIfAborted();

@@ -106,7 +106,8 @@ export async function withStepContainer(
     ok = true;
     await advance(ctx, s, image);
   } finally {
-    if (ctx.forceRm || (ctx.rm && ok) || !announce) {
+    // A cancelled build removes its container, as Docker's does.
+    if (ctx.forceRm || (ctx.rm && ok) || !announce || ctx.signal.aborted) {
       await ctx.ports.removeContainer(id).then(
         () => {
           if (announce) ctx.say(` ---> Removed intermediate container ${id.slice(0, 12)}\n`);
