@@ -118,6 +118,8 @@ describe('docker build (classic builder)', () => {
       'final',
       '--build-arg',
       'GREETING=hi',
+      '--build-arg',
+      'UNUSED=1',
       dir,
     ]);
     assert.equal(r.exitCode, 0, r.stderr + r.stdout);
@@ -128,6 +130,7 @@ describe('docker build (classic builder)', () => {
     assert.match(r.stdout, /Successfully built [0-9a-f]{12}\n/);
     assert.match(r.stdout, /Successfully tagged build-test\/multi:v1\n/);
     assert.doesNotMatch(r.stdout, /RUN exit 3/, 'the stage after the target is not built');
+    assert.match(r.stdout, /\[Warning\] One or more build-args \[UNUSED\] were not consumed\n/);
 
     const out = await run('build-test/multi:v1');
     assert.equal(out, 'prod in /app as 1000\nhi from builder\n');
@@ -373,6 +376,21 @@ describe('docker build (classic builder)', () => {
     const r = await runAsUserIn(dir, ['docker-compose', 'build']);
     assert.equal(r.exitCode, 0, r.stderr + r.stdout);
     assert.equal(await run('build-test/compose:v1', 'cat', '/who.txt'), 'built by compose\n');
+  });
+
+  test('a Dockerfile from stdin; --network and --add-host reach RUN', async () => {
+    const df = `FROM ${bb}\nRUN grep -c buildhost /etc/hosts > /hosts.txt; ip -o link | grep -vc ' lo:' > /links.txt; true\n`;
+    const r = await docker(
+      d,
+      ['build', '-t', 'build-test/stdin', '--network', 'none', '--add-host', 'buildhost:10.1.2.3', '-'],
+      {
+        input: df,
+        timeoutMs: 120_000,
+      },
+    );
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    assert.equal(await run('build-test/stdin', 'cat', '/hosts.txt'), '1\n');
+    assert.equal(await run('build-test/stdin', 'cat', '/links.txt'), '0\n', 'only lo with --network none');
   });
 
   test('a build the client cancels stops its RUN and removes the container', async () => {
