@@ -219,6 +219,7 @@ describe('docker build (classic builder)', () => {
     const dir = context({ 'other.Dockerfile': `FROM ${bb}\nRUN echo built > /f\n` });
     const since = Math.floor(Date.now() / 1000) - 1;
     const r = await build([
+      '--pull',
       '-f',
       join(dir, 'other.Dockerfile'),
       '-t',
@@ -228,6 +229,7 @@ describe('docker build (classic builder)', () => {
       dir,
     ]);
     assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Status: Image is up to date for /, '--pull pulls the base again');
     const ids = await dockerOk(d, ['image', 'ls', '--format', '{{.Tag}} {{.ID}}', 'build-test/f']);
     const lines = ids.trim().split('\n').sort();
     assert.equal(lines.length, 2);

@@ -56,7 +56,13 @@ export async function probeCache(
   probe: ImageContainerConfig,
 ): Promise<boolean> {
   if (ctx.noCache) return false;
-  const hit = findCachedStep(await ctx.ports.childImages(s.imageId), probe);
+  // A child has one history entry more than its parent: images that only look like children
+  // (pulled ones with no parent, for a scratch stage) are not taken.
+  const depth = (s.image?.config.history?.length ?? 0) + 1;
+  const children = (await ctx.ports.childImages(s.imageId)).filter(
+    (c) => (c.config.history?.length ?? 0) === depth,
+  );
+  const hit = findCachedStep(children, probe);
   if (!hit) return false;
   ctx.say(' ---> Using cache\n');
   s.imageId = hit.id;
