@@ -259,6 +259,7 @@ describe('docker build (classic builder)', () => {
         'FROM scratch',
         `COPY --from=${bb} /bin/busybox /bin/busybox`,
         'ADD files.tar /unpacked/',
+        'ADD more.tar.xz /',
         'ADD plain.txt /plain.txt',
         'SHELL ["/bin/busybox", "sh", "-c"]',
         'RUN /bin/busybox echo shell-ok > /shell.txt',
@@ -267,16 +268,19 @@ describe('docker build (classic builder)', () => {
         'STOPSIGNAL SIGUSR1',
         'HEALTHCHECK --interval=5s --retries=2 CMD /bin/busybox true',
         'ENTRYPOINT ["/bin/busybox"]',
-        'CMD ["cat", "/shell.txt", "/unpacked/a.txt"]',
+        'CMD ["cat", "/shell.txt", "/unpacked/a.txt", "/from-xz.txt"]',
       ].join('\n'),
       'plain.txt': 'plain\n',
     });
     writeFileSync(join(dir, 'files.tar'), await tarball({ 'a.txt': 'from tar\n' }), { mode: 0o644 });
-    if (d.user.viaRunuser) chownSync(join(dir, 'files.tar'), d.user.uid, d.user.gid);
+    const xz = execFileSync('xz', ['-c'], { input: await tarball({ 'from-xz.txt': 'xz\n' }) });
+    writeFileSync(join(dir, 'more.tar.xz'), xz, { mode: 0o644 });
+    if (d.user.viaRunuser)
+      for (const f of ['files.tar', 'more.tar.xz']) chownSync(join(dir, f), d.user.uid, d.user.gid);
     const r = await build(['-t', 'build-test/scratch', dir]);
     assert.equal(r.exitCode, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /Step 1\/12 : FROM scratch\n ---> \n/);
-    assert.equal(await run('build-test/scratch'), 'shell-ok\nfrom tar\n');
+    assert.match(r.stdout, /Step 1\/13 : FROM scratch\n ---> \n/);
+    assert.equal(await run('build-test/scratch'), 'shell-ok\nfrom tar\nxz\n');
     assert.equal(
       await run('build-test/scratch', 'stat', '-c', '%u:%g %n', '/unpacked/a.txt', '/plain.txt'),
       '123:456 /unpacked/a.txt\n0:0 /plain.txt\n',

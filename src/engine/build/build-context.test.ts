@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ async function tarOf(entries: Array<{ name: string; body?: string; type?: 'symli
   return Buffer.concat(chunks);
 }
 
-test('a plain or gzip tar, the Dockerfile found by its path inside the context', async () => {
+test('a plain, gzip or xz tar, the Dockerfile found by its path inside the context', async () => {
   const t = await tarOf([
     { name: 'Dockerfile', body: 'FROM a\n' },
     { name: 'sub/Other', body: 'FROM b\n' },
@@ -34,6 +35,12 @@ test('a plain or gzip tar, the Dockerfile found by its path inside the context',
   const gz = await openBuildContext(Readable.from([gzipSync(t)]), { tmpDir: tmp, dockerfile: 'sub/Other' });
   assert.equal(gz.dockerfile, 'FROM b\n');
   await gz.close();
+  const xz = await openBuildContext(Readable.from([execFileSync('xz', ['-c'], { input: t })]), {
+    tmpDir: tmp,
+    dockerfile: 'sub/Other',
+  });
+  assert.equal(xz.dockerfile, 'FROM b\n');
+  await xz.close();
 });
 
 test('the Dockerfile stays inside the context; entries leaving it are refused', async () => {
@@ -49,6 +56,6 @@ test('the Dockerfile stays inside the context; entries leaving it are refused', 
   );
   await assert.rejects(
     openBuildContext(Readable.from([Buffer.from('BZh91AY&SY')]), { tmpDir: tmp, dockerfile: '' }),
-    /bzip2/,
+    /bzip2 -dc/,
   );
 });

@@ -12,11 +12,10 @@ import {
   symlink,
 } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { InvalidParameter } from '../../errdefs/index.js';
 import { resolveInRoot } from '../containers/root-path.js';
 import { untarInto } from '../containers/untar-into.js';
+import { decompress, localArchive } from './archive-stream.js';
 import type { CopySource } from './copy-sources.js';
 
 export interface Owner {
@@ -67,20 +66,6 @@ async function copyEntry(src: string, target: string, owner: Owner): Promise<voi
   await lutimes(target, st.atime, st.mtime).catch(() => undefined);
 }
 
-/** Whether a file is a tar archive ADD extracts (plain, or gzip-compressed). */
-async function archiveKind(path: string): Promise<'tar' | 'gzip' | undefined> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(512);
-    const { bytesRead } = await fh.read(buf, 0, 512, 0);
-    if (bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return 'gzip';
-    if (bytesRead >= 262 && buf.subarray(257, 262).toString('latin1') === 'ustar') return 'tar';
-    return undefined;
-  } finally {
-    await fh.close();
-  }
-}
-
 export interface CopyOptions {
   /** The container's root on the host. */
   root: string;
@@ -112,11 +97,10 @@ export async function copyInto(sources: readonly CopySource[], o: CopyOptions): 
         await copyEntry(`${s.host}/${n}`, await resolveInRoot(o.root, posix.join(o.dest, n), false), o.owner);
       continue;
     }
-    const kind = o.extractArchives ? await archiveKind(s.host) : undefined;
+    const kind = o.extractArchives ? await localArchive(s.host) : undefined;
     if (kind) {
       await mkdirInRoot(o.root, o.dest, o.owner);
-      const input: Readable =
-        kind === 'gzip' ? createReadStream(s.host).pipe(createGunzip()) : createReadStream(s.host);
+      const input = decompress(createReadStream(s.host), kind);
       await untarInto(input, { root: o.root, dir: o.dest, noOverwriteDirNonDir: false, copyUIDGID: true });
       continue;
     }
