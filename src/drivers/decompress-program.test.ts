@@ -10,7 +10,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const data = Buffer.from('x'.repeat(300_000) + 'end');
+const data = Buffer.from(`${'x'.repeat(300_000)}end`);
 
 test('xz, bzip2 and zstd streams come out whole', async () => {
   for (const program of ['xz', 'bzip2', 'zstd'] as const) {
