@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidParameter } from '../../errdefs/index.js';
-import { containerPathOf, resolveInRoot } from '../containers/root-path.js';
+import { resolveInRoot } from '../containers/root-path.js';
 import { untarInto } from '../containers/untar-into.js';
 import { decompress, peek, sniffCompression } from './archive-stream.js';
 
@@ -58,9 +58,4 @@ export async function openBuildContext(
     await close();
     throw err;
   }
-}
-
-/** The context path of a host path under the context root (for messages). */
-export function contextPathOf(root: string, host: string): string {
-  return containerPathOf(root, host);
 }
