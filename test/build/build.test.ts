@@ -180,6 +180,10 @@ describe('docker build (classic builder)', () => {
     assert.equal((second.stdout.match(/ ---> Using cache\n/g) ?? []).length, 3);
     const id = (s: string) => /Successfully built ([0-9a-f]{12})/.exec(s)?.[1];
     assert.equal(id(second.stdout), id(first.stdout));
+    // History lines carry the ids of the build's intermediate images, then the base image's.
+    const lines = (await dockerOk(d, ['history', '-q', 'build-test/cache:v1'])).trim().split('\n');
+    const steps = [...first.stdout.matchAll(/ ---> ([0-9a-f]{12})\n/g)].map((m) => m[1]).reverse();
+    assert.deepEqual(lines.slice(0, 4), steps);
 
     writeFileSync(join(dir, 'data.txt'), 'two\n');
     const third = await build(['-t', 'build-test/cache:v3', dir]);
