@@ -224,6 +224,8 @@ describe('docker build (classic builder)', () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const r = await build([
       '--pull',
+      '--label',
+      'org.example.built-by=test',
       '-f',
       join(dir, 'other.Dockerfile'),
       '-t',
@@ -234,6 +236,14 @@ describe('docker build (classic builder)', () => {
     ]);
     assert.equal(r.exitCode, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /Status: Image is up to date for /, '--pull pulls the base again');
+    const labels = await dockerOk(d, [
+      'image',
+      'inspect',
+      '--format',
+      '{{json .Config.Labels}}',
+      'build-test/f:a',
+    ]);
+    assert.deepEqual(JSON.parse(labels), { 'org.example.built-by': 'test' });
     const ids = await dockerOk(d, ['image', 'ls', '--format', '{{.Tag}} {{.ID}}', 'build-test/f']);
     const lines = ids.trim().split('\n').sort();
     assert.equal(lines.length, 2);
