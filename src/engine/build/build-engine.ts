@@ -1,3 +1,4 @@
+import type { ContainerCreateRequest } from '../../types/container-create.js';
 import type { ContainerFiles } from '../containers/archive.js';
 import type { ContainerCommit } from '../containers/commit.js';
 import type { ContainerService } from '../containers/container-service.js';
@@ -66,8 +67,8 @@ export function buildPorts(o: BuildEngineOptions): BuildPorts {
         ...(input.signal ? { signal: input.signal } : {}),
       }),
     async createContainer(image, config: ImageContainerConfig, host) {
-      const req = {
-        ...config,
+      const req: ContainerCreateRequest = {
+        ...(config as ContainerCreateRequest),
         Image: image?.id ?? 'scratch',
         AttachStdout: true,
         AttachStderr: true,
@@ -76,7 +77,7 @@ export function buildPorts(o: BuildEngineOptions): BuildPorts {
       const resolved = image
         ? { id: image.id, config: image.config as Record<string, unknown>, chainId: image.chainId }
         : SCRATCH;
-      const { Id } = await o.containers.create(req as never, undefined, undefined, resolved);
+      const { Id } = await o.containers.create(req, undefined, undefined, resolved);
       return Id;
     },
     async runContainer(id, output, signal) {
