@@ -202,6 +202,14 @@ describe('docker build (classic builder)', () => {
     assert.equal(r.exitCode, 1);
     assert.match(r.stdout, /before\n/);
     assert.match(r.stderr, /The command '\/bin\/sh -c echo before && false' returned a non-zero code: 1/);
+    const quiet = await build([
+      '-q',
+      '--force-rm',
+      context({ Dockerfile: `FROM ${bb}\nRUN echo 'é…' && false\n` }),
+    ]);
+    assert.equal(quiet.exitCode, 1);
+    assert.match(quiet.stderr, /é…\n/, '-q shows the output of a failed build');
+    assert.match(quiet.stderr, /returned a non-zero code: 1/);
     const exit5 = await build([
       '--force-rm',
       context({ Dockerfile: `FROM ${bb}\nRUN ["sh", "-c", "exit 5"]\n` }),

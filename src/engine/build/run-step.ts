@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { InvalidParameter } from '../../errdefs/index.js';
 import { copyConfig, runArgs, type StageState, stageShell } from './build-state.js';
 import type { Instruction } from './dockerfile-parser.js';
@@ -47,11 +48,18 @@ export async function runStep(ctx: StepContext, s: StageState, ins: Instruction)
     runConfig,
     probe,
     async (id) => {
+      // One decoder per stream: a character split across two chunks is not mangled.
+      const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
       const code = await ctx.ports.runContainer(
         id,
-        (_stream, data) => ctx.say(data.toString('utf8')),
+        (stream, data) => {
+          const text = decoders[stream].write(data);
+          if (text) ctx.say(text);
+        },
         ctx.signal,
       );
+      const rest = decoders.stdout.end() + decoders.stderr.end();
+      if (rest) ctx.say(rest);
       if (code !== 0)
         throw new RunFailed(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`, code);
     },
