@@ -8,6 +8,7 @@ import type {
 import type { EventMessage, SystemDataUsage, SystemInfo, SystemVersion } from '../types/index.js';
 import type { Filters } from './query.js';
 import type { AuthBackend } from './routes/auth.js';
+import type { BuildBackend } from './routes/build.js';
 import type { CommitBackend } from './routes/commit.js';
 import type { ContainersBackend } from './routes/containers-backend.js';
 import type { ContainerFilesBackend } from './routes/containers-files.js';
@@ -154,6 +155,8 @@ export interface Backends {
   containerFiles?: ContainerFilesBackend;
   /** POST /commit. */
   commit?: CommitBackend;
+  /** POST /build (the classic builder). */
+  build?: BuildBackend;
   /** Push, save, load, import, distribution inspect, search. */
   imageTransfer?: ImageTransferBackend;
   /** POST /auth. */

@@ -190,11 +190,24 @@ test('events: a live event reaches an open stream', async () => {
   await reader.cancel();
 });
 
-test('POST /build is a clear 501 (no builder); /build/prune answers what it pruned; bad filters are 400', async () => {
-  const app = createApp(fakeBackends());
+test("POST /build streams the build backend's messages; /build/prune answers what it pruned; bad filters are 400", async () => {
+  const seen: string[] = [];
+  const app = createApp({
+    ...fakeBackends(),
+    build: {
+      build: async (body, query) => {
+        for await (const chunk of body) seen.push(Buffer.from(chunk as Buffer).toString());
+        seen.push(query.tags.join(','));
+        return (async function* () {
+          yield { stream: 'Step 1/1 : FROM scratch\n' };
+        })();
+      },
+    },
+  });
   const build = await app.request('/v1.51/build?t=x', { method: 'POST', body: 'context' });
-  assert.equal(build.status, 501);
-  assert.match(((await build.json()) as { message: string }).message, /cannot build images yet/);
+  assert.equal(build.status, 200);
+  assert.equal(await build.text(), '{"stream":"Step 1/1 : FROM scratch\\n"}\r\n');
+  assert.deepEqual(seen, ['context', 'x']);
   const prune = await app.request('/v1.51/build/prune?all=1', { method: 'POST' });
   assert.equal(prune.status, 200);
   assert.deepEqual(await prune.json(), { CachesDeleted: [], SpaceReclaimed: 0 });

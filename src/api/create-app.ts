@@ -6,6 +6,7 @@ import { errorAnswer } from './error-status.js';
 import { accessLogMiddleware } from './middleware/access-log.js';
 import { apiVersionMiddleware } from './middleware/api-version.js';
 import { authRoutes } from './routes/auth.js';
+import { buildRoutes } from './routes/build.js';
 import { commitRoutes } from './routes/commit.js';
 import { containersRoutes } from './routes/containers.js';
 import { containerFilesRoutes } from './routes/containers-files.js';
@@ -44,6 +45,7 @@ export function createApp(backends: Backends, options: CreateAppOptions = {}): H
   if (backends.containerOps) app.route('/', containerOpsRoutes(backends.containerOps));
   if (backends.containerFiles) app.route('/', containerFilesRoutes(backends.containerFiles));
   if (backends.commit) app.route('/', commitRoutes(backends.commit));
+  if (backends.build) app.route('/', buildRoutes(backends.build));
   if (backends.networks) app.route('/', networksRoutes(backends.networks));
   if (backends.exec) app.route('/', execRoutes(backends.exec));
   if (backends.volumes) app.route('/', volumesRoutes(backends.volumes));

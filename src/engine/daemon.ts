@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { MAX_API_VERSION, MIN_API_VERSION } from '../api/api-version.js';
 import type { Backends, EventsBackend, EventsQuery, ImagesBackend, SystemBackend } from '../api/backends.js';
 import type { AuthBackend } from '../api/routes/auth.js';
+import type { BuildBackend } from '../api/routes/build.js';
 import type { ImageTransferBackend } from '../api/routes/images-transfer.js';
 import type { NetworksBackend } from '../api/routes/networks.js';
 import type { DaemonConfig } from '../config/schema.js';
@@ -11,6 +12,8 @@ import { SLIRP_NETWORK } from '../drivers/slirp4netns.js';
 import type { EngineConfig } from '../ipc/engine-config.js';
 import { moduleLogger, setLogLevel } from '../log/index.js';
 import type { EventMessage } from '../types/index.js';
+import { buildPorts } from './build/build-engine.js';
+import { BuildService } from './build/build-service.js';
 import { ContainerFiles } from './containers/archive.js';
 import { ContainerCommit } from './containers/commit.js';
 import { ContainerOps } from './containers/container-ops.js';
@@ -66,6 +69,7 @@ export class Daemon implements Backends {
   readonly containerOps: ContainerOps;
   readonly containerFiles: ContainerFiles;
   readonly commit: ContainerCommit;
+  readonly build: BuildBackend;
   readonly networksModule: NetworksModule;
   readonly networks: NetworksBackend;
   readonly volumes: VolumeService;
@@ -137,24 +141,35 @@ export class Daemon implements Backends {
       containers: this.containers,
       snapshotter: async () => (await this.imagesModule).snapshotter,
     });
+    const storeImage = async (input: Parameters<typeof commitImage>[1]) => {
+      const m = await this.imagesModule;
+      const ctx = {
+        content: m.content,
+        images: m.store,
+        service: m.service,
+        snapshotter: async () => m.snapshotter,
+        bus: this.bus,
+        tmpDir: join(config.dataRoot, 'tmp'),
+      };
+      return commitImage(ctx, input);
+    };
     this.commit = new ContainerCommit({
       containers: this.containers,
       snapshotter: async () => (await this.imagesModule).snapshotter,
-      store: async (input) => {
-        const m = await this.imagesModule;
-        const ctx = {
-          content: m.content,
-          images: m.store,
-          service: m.service,
-          snapshotter: async () => m.snapshotter,
-          bus: this.bus,
-          tmpDir: join(config.dataRoot, 'tmp'),
-        };
-        return commitImage(ctx, input);
-      },
+      store: storeImage,
       bus: this.bus,
       familiar: familiarReference,
     });
+    this.build = new BuildService(
+      buildPorts({
+        images: () => this.imagesModule,
+        containers: this.containers,
+        files: this.containerFiles,
+        commit: this.commit,
+        storeImage,
+        tmpDir: join(config.dataRoot, 'tmp'),
+      }),
+    );
     this.containerOps = new ContainerOps(this.containers);
     this.exec = new ExecService({
       containers: this.containers,
@@ -200,8 +215,9 @@ export class Daemon implements Backends {
           },
           types,
         ),
-      // rootlessd has no builder, so it keeps no build cache (system df lists none): a prune
-      // finds nothing. `docker system prune` ends with this call and fails on a 404.
+      // The classic builder's cache is its intermediate images (image prune removes them); it
+      // keeps nothing beside them, so a build-cache prune finds nothing. `docker system prune`
+      // ends with this call and fails on a 404.
       pruneBuildCache: async () => ({ CachesDeleted: [], SpaceReclaimed: 0 }),
     };
     this.events = { subscribeEvents: (query, signal) => this.openEvents(query, signal) };

@@ -1,11 +1,10 @@
 import { Hono } from 'hono';
-import { NotImplemented } from '../../errdefs/index.js';
 import { MAX_API_VERSION } from '../api-version.js';
 import type { SystemBackend } from '../backends.js';
 import type { ApiEnv } from '../env.js';
 import { DockerQuery } from '../query.js';
 
-/** /_ping, /version, /info, /system/df, /build (refused), /build/prune. */
+/** /_ping, /version, /info, /system/df, /build/prune (POST /build: build.ts). */
 export function systemRoutes(backend: SystemBackend): Hono<ApiEnv> {
   const r = new Hono<ApiEnv>();
 
@@ -32,13 +31,6 @@ export function systemRoutes(backend: SystemBackend): Hono<ApiEnv> {
   r.get('/system/df', async (c) => {
     const query = DockerQuery.fromUrl(c.req.url);
     return c.json(await backend.dataUsage({ types: query.strings('type') }, c.req.raw.signal));
-  });
-
-  // No builder yet: a clear 501 rather than the 404 `docker build` printed as "page not found".
-  r.post('/build', () => {
-    throw new NotImplemented(
-      'rootlessd cannot build images yet: build with another tool and `docker load` the result, or push it to a registry and pull it',
-    );
   });
 
   r.post('/build/prune', async (c) => {

@@ -134,6 +134,11 @@ export class ContainerFiles {
     };
   }
 
+  /** Runs `fn` with the root file system of the container `ref` on the host (the builder's COPY). */
+  withRoot<T>(ref: string, fn: (root: string) => Promise<T>): Promise<T> {
+    return this.withRootfs(this.o.containers.get(ref), fn);
+  }
+
   /** HEAD /containers/{id}/archive. */
   async stat(ref: string, path: string): Promise<PathStat> {
     const c = this.o.containers.get(ref);

@@ -11,6 +11,7 @@ import type { Snapshotter } from '../layers/types.js';
 import { commitImageConfig } from './commit-config.js';
 import type { ContainerService } from './container-service.js';
 import { layerDiff } from './layer-diff.js';
+import type { LiveContainer } from './live-container.js';
 import { configOf } from './record.js';
 import { snapshotKey } from './start-container.js';
 
@@ -67,39 +68,18 @@ export class ContainerCommit implements CommitBackend {
     if (c.state.status === 'dead') throw new Conflict(`You cannot commit container ${c.id} which is Dead`);
     if (c.removed || c.state.status === 'removing')
       throw new Conflict(`You cannot commit container ${c.id} which is being removed`);
-    const snapshotter = await this.o.snapshotter();
     const own = configOf(c.record) as unknown as ImageContainerConfig;
     const config = commitImageConfig(own, req.config as ImageContainerConfig | undefined, req.changes);
     if (req.pause && c.running)
       log.debug({ id: c.id }, 'no cgroup freezer: committing without pausing the container');
-    const id = await c.locked(async () => {
-      if (c.removed) throw new Conflict(`You cannot commit container ${c.id} which is being removed`);
-      const upper = await snapshotter.writableDir(snapshotKey(c.id));
-      // vfs snapshots are full copies: the diff compares them with the parent's tree (a view).
-      const view =
-        snapshotter.driver === 'vfs' && c.record.chainId ? `${EXTRACT_KEY_PREFIX}commit-${c.id}` : undefined;
-      const lower = view ? (await snapshotter.view(view, c.record.chainId))[0]?.source : undefined;
-      try {
-        return await this.o.store({
-          parentId: c.record.imageId,
-          layer: layerDiff({
-            upper,
-            skip: isEngineMountPoint,
-            lazyDir: isRuntimeDir,
-            ...(lower ? { lower } : {}),
-          }),
-          config,
-          containerId: c.id,
-          containerConfig: own,
-          createdBy: (own.Cmd ?? []).join(' '),
-          ...(req.author ? { author: req.author } : {}),
-          ...(req.comment ? { comment: req.comment } : {}),
-          ...(tag ? { tag } : {}),
-          ...(signal ? { signal } : {}),
-        });
-      } finally {
-        if (view) await snapshotter.remove(view).catch(() => undefined);
-      }
+    const id = await this.storeChanges(c, {
+      config,
+      containerConfig: own,
+      createdBy: (own.Cmd ?? []).join(' '),
+      ...(req.author ? { author: req.author } : {}),
+      ...(req.comment ? { comment: req.comment } : {}),
+      ...(tag ? { tag } : {}),
+      ...(signal ? { signal } : {}),
     });
     this.o.bus.publish({
       type: 'container',
@@ -117,6 +97,57 @@ export class ContainerCommit implements CommitBackend {
       },
     });
     return id;
+  }
+
+  /**
+   * A build step's commit (Docker's CommitBuildStep): the container's changes with the
+   * config exactly as the builder gives it (no merge with the container's), and the step's
+   * own config as `container_config` (its Cmd is the history line). No event.
+   */
+  commitBuildStep(
+    ref: string,
+    input: { config: ImageContainerConfig; containerConfig: ImageContainerConfig; author?: string },
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const c = this.o.containers.get(ref);
+    return this.storeChanges(c, {
+      config: input.config,
+      containerConfig: input.containerConfig,
+      createdBy: (input.containerConfig.Cmd ?? []).join(' '),
+      ...(input.author ? { author: input.author } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** The container's writable layer as a new image on the container's image (under its lock). */
+  private storeChanges(
+    c: LiveContainer,
+    fields: Omit<Parameters<StoreCommit>[0], 'parentId' | 'layer' | 'containerId'>,
+  ): Promise<string> {
+    return c.locked(async () => {
+      if (c.removed) throw new Conflict(`You cannot commit container ${c.id} which is being removed`);
+      const snapshotter = await this.o.snapshotter();
+      const upper = await snapshotter.writableDir(snapshotKey(c.id));
+      // vfs snapshots are full copies: the diff compares them with the parent's tree (a view).
+      const view =
+        snapshotter.driver === 'vfs' && c.record.chainId ? `${EXTRACT_KEY_PREFIX}commit-${c.id}` : undefined;
+      const lower = view ? (await snapshotter.view(view, c.record.chainId))[0]?.source : undefined;
+      try {
+        return await this.o.store({
+          ...(c.record.imageId ? { parentId: c.record.imageId } : {}),
+          layer: layerDiff({
+            upper,
+            skip: isEngineMountPoint,
+            lazyDir: isRuntimeDir,
+            ...(lower ? { lower } : {}),
+          }),
+          containerId: c.id,
+          ...fields,
+        });
+      } finally {
+        if (view) await snapshotter.remove(view).catch(() => undefined);
+      }
+    });
   }
 }
 

@@ -14,6 +14,7 @@ import { onContainerExit } from './container-exit.js';
 import { ContainerRegistry } from './container-registry.js';
 import { createContainer } from './create-container.js';
 import { HealthMonitor } from './health-monitor.js';
+import type { ContainerImage } from './image-lookup.js';
 import { containerSizes, inspectContainer, type ListOptions, listContainers } from './list-containers.js';
 import type { ExitInfo, LiveContainer } from './live-container.js';
 import { ContainerLoader } from './load-containers.js';
@@ -117,8 +118,9 @@ export class ContainerService {
     req: ContainerCreateRequest,
     name: string | undefined,
     platform?: string,
+    image?: ContainerImage,
   ): Promise<ContainerCreateResponse> {
-    return createContainer(this.ctx, req, name, platform);
+    return createContainer(this.ctx, req, name, platform, image);
   }
 
   async start(ref: string): Promise<void> {

@@ -38,12 +38,15 @@ export async function createContainer(
   req: ContainerCreateRequest,
   name: string | undefined,
   platform?: string,
+  resolved?: ContainerImage,
 ): Promise<ContainerCreateResponse> {
   const { o, registry } = ctx;
   if (!req.Image) throw new InvalidParameter('config cannot be empty in order to create a container');
   const id = newContainerId();
   const t = { id: id.slice(0, 12) };
-  const image = await span(log, 'image-resolve', t, () => o.images.resolve(req.Image as string));
+  // The builder passes the image it resolved (or an empty one for `FROM scratch`).
+  const image =
+    resolved ?? (await span(log, 'image-resolve', t, () => o.images.resolve(req.Image as string)));
   if (platform) checkPlatform(req.Image, image, platform);
   const fullName = name
     ? normalizeName(name)

@@ -30,8 +30,8 @@ export const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a3
 export interface CommitImageInput {
   /** The image the container was created from (its id), absent for none. */
   parentId?: string;
-  /** The container's changes as an uncompressed layer tar. */
-  layer: Readable;
+  /** The container's changes as an uncompressed layer tar; absent for none (a metadata step). */
+  layer?: Readable;
   /** The new image's container config (already merged). */
   config: ImageContainerConfig;
   /** The committed container's id: the config's `container`, as Docker writes it. */
@@ -95,6 +95,45 @@ function configDocument(
 }
 
 /**
+ * The container's changes as a layer: gzip-compressed into the content store and extracted
+ * into the layer store in one pass. Undefined for an empty diff (no layer, as in Docker).
+ */
+async function storeLayer(
+  ctx: CommitContext,
+  input: Readable,
+  parentDiffIds: string[],
+  dir: string,
+  signal: AbortSignal | undefined,
+): Promise<(Descriptor & { diffId: string }) | undefined> {
+  const file = join(dir, 'layer.tar.gz');
+  const snapshotter = await ctx.snapshotter();
+  const parentChain = chainIds(parentDiffIds).at(-1);
+  const [toBlob, toLayer] = teeStream(input);
+  const [spooled, applied] = await Promise.allSettled([
+    spoolLayer(toBlob, file, signal),
+    applyLayer(snapshotter, toLayer, {
+      ...(parentChain ? { parent: parentChain } : {}),
+      ...(signal ? { signal } : {}),
+    }),
+  ]);
+  if (spooled.status === 'rejected') {
+    toLayer.destroy();
+    throw spooled.reason;
+  }
+  if (applied.status === 'rejected') throw applied.reason;
+  const { diffId, blob } = spooled.value;
+  if (applied.value.diffId !== diffId)
+    throw new Error(`commit: layer diff id mismatch (${applied.value.diffId} applied, ${diffId} stored)`);
+  if (diffId === EMPTY_LAYER_DIFF_ID) {
+    // Drop the snapshot unless another image has it.
+    if (!applied.value.reused) await snapshotter.remove(applied.value.chainId).catch(() => undefined);
+    return undefined;
+  }
+  await ctx.content.write(blob, () => createReadStream(file), signal ? { signal } : {});
+  return { mediaType: MEDIA_TYPES.dockerLayerGzip, ...blob, diffId };
+}
+
+/**
  * Stores a container's changes as a new image, as `docker commit` does: the layer gzip-compressed
  * in the content store (digest of the blob, diff id of the tar), registered in the layer store
  * under its chain id, the config (parent config, new config, history entry), a manifest when the
@@ -111,40 +150,10 @@ export async function commitImage(ctx: CommitContext, input: CommitImageInput): 
   await mkdir(ctx.tmpDir, { recursive: true });
   const dir = await mkdtemp(join(ctx.tmpDir, 'commit-'));
   try {
-    const file = join(dir, 'layer.tar.gz');
-    const snapshotter = await ctx.snapshotter();
-    const parentChain = chainIds(parentDiffIds).at(-1);
-    // One pass over the container's files: the tar is compressed into the blob file and
-    // extracted into the new layer at the same time.
-    const [toBlob, toLayer] = teeStream(input.layer);
-    const [spooled, applied] = await Promise.allSettled([
-      spoolLayer(toBlob, file, input.signal),
-      applyLayer(snapshotter, toLayer, {
-        ...(parentChain ? { parent: parentChain } : {}),
-        ...(input.signal ? { signal: input.signal } : {}),
-      }),
-    ]);
-    if (spooled.status === 'rejected') {
-      toLayer.destroy();
-      throw spooled.reason;
-    }
-    if (applied.status === 'rejected') throw applied.reason;
-    const { diffId, blob } = spooled.value;
-    if (applied.value.diffId !== diffId)
-      throw new Error(`commit: layer diff id mismatch (${applied.value.diffId} applied, ${diffId} stored)`);
-    const empty = diffId === EMPTY_LAYER_DIFF_ID;
-    let layer: Descriptor | undefined;
-    if (empty) {
-      // No layer for an empty diff (as Docker); drop the snapshot unless another image has it.
-      if (!applied.value.reused) await snapshotter.remove(applied.value.chainId).catch(() => undefined);
-    } else {
-      await ctx.content.write(
-        blob,
-        () => createReadStream(file),
-        input.signal ? { signal: input.signal } : {},
-      );
-      layer = { mediaType: MEDIA_TYPES.dockerLayerGzip, ...blob };
-    }
+    const layer = input.layer
+      ? await storeLayer(ctx, input.layer, parentDiffIds, dir, input.signal)
+      : undefined;
+    const empty = layer === undefined;
     const history: ImageHistoryEntry = {
       created,
       ...(input.author ? { author: input.author } : {}),
@@ -152,7 +161,7 @@ export async function commitImage(ctx: CommitContext, input: CommitImageInput): 
       ...(input.comment ? { comment: input.comment } : {}),
       ...(empty ? { empty_layer: true } : {}),
     };
-    const diffIds = empty ? [...parentDiffIds] : [...parentDiffIds, diffId];
+    const diffIds = layer ? [...parentDiffIds, layer.diffId] : [...parentDiffIds];
     const configBytes = Buffer.from(JSON.stringify(configDocument(parent, input, diffIds, history, created)));
     const { digest: id, size } = await ctx.content.writeBuffer(configBytes);
 
@@ -162,7 +171,10 @@ export async function commitImage(ctx: CommitContext, input: CommitImageInput): 
       parentRecord && parent ? await imageBlobs(ctx.content, parentRecord, parent) : undefined;
     const parentLayers = parentBlobs?.manifest ? parentBlobs.layers.map((l) => l.blob as Descriptor) : [];
     if (!parentRecord || parentBlobs?.manifest) {
-      const manifest = buildManifest({ digest: id, size }, layer ? [...parentLayers, layer] : parentLayers);
+      const own: Descriptor[] = layer
+        ? [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.size }]
+        : [];
+      const manifest = buildManifest({ digest: id, size }, [...parentLayers, ...own]);
       await ctx.content.writeBuffer(manifest.bytes);
       manifestDigest = manifest.digest;
     } else
@@ -180,7 +192,7 @@ export async function commitImage(ctx: CommitContext, input: CommitImageInput): 
         actor: { id, attributes: { name: familiarReference(input.tag) } },
       });
     }
-    log.info({ image: id, layer: empty ? 'empty' : diffId, tag: input.tag }, 'container committed');
+    log.info({ image: id, layer: layer?.diffId ?? 'empty', tag: input.tag }, 'container committed');
     return id;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -102,9 +102,28 @@ export async function removeImage(
     }
   }
   for (const ref of refs()) await untag(deps, record, ref, items);
-  const reclaimed = await deleteImage(deps, record);
+  let reclaimed = await deleteImage(deps, record);
   items.push({ Deleted: id });
+  if (!options.noprune) reclaimed += await pruneParents(deps, record.parent, items);
   return { items, reclaimed };
+}
+
+/**
+ * Docker's prune of parents: after an image goes, its parent goes too while it has no name,
+ * no other child and no container (a build's intermediate images), and so on up.
+ */
+async function pruneParents(deps: RemoveDeps, parentId: string | undefined, items: ImageDeleteItem[]) {
+  const store = deps.service.store;
+  let reclaimed = 0;
+  for (let id = parentId; id; ) {
+    const parent = store.get(id);
+    if (!parent || store.tagsOf(id).length > 0 || parent.repoDigests.length > 0) break;
+    if (store.list().some((r) => r.parent === id) || deps.imageUsers(id).length > 0) break;
+    reclaimed += await deleteImage(deps, parent);
+    items.push({ Deleted: id });
+    id = parent.parent;
+  }
+  return reclaimed;
 }
 
 async function untag(

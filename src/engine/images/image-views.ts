@@ -156,11 +156,15 @@ export async function imageHistory(deps: ViewDeps, record: ImageRecord): Promise
       });
   }
   items.reverse();
-  const top = items[0];
-  if (top) {
-    top.Id = record.id;
-    const tags = deps.service.familiarTags(record.id);
-    top.Tags = tags.length ? tags : null;
+  // As Docker: the lines take the ids (and tags) of the image and its parents, newest first
+  // (a build's steps show their intermediate images); older lines stay `<missing>`.
+  let id: string | undefined = record.id;
+  for (const item of items) {
+    if (!id) break;
+    item.Id = id;
+    const tags = deps.service.familiarTags(id);
+    item.Tags = tags.length ? tags : null;
+    id = deps.service.store.get(id)?.parent;
   }
   return items;
 }

@@ -158,10 +158,15 @@ export class ImagesModule implements ImagesBackend {
     const since = f.since?.[0] !== undefined ? await createdOf(f.since[0]) : undefined;
     const until = f.until?.[0] !== undefined ? parseEventTimestamp(f.until[0], 'until') / 1e6 : undefined;
     const out: ImageSummary[] = [];
+    const parents = new Set(this.store.list().map((r) => r.parent));
     for (const record of this.store.list()) {
       const config = await this.service.configOf(record.id).catch(() => undefined);
       if (!config) continue;
       const tags = this.store.tagsOf(record.id);
+      // An untagged image with children is an intermediate one (a build step's): listed with
+      // `all` only, and never dangling (as Docker).
+      const intermediate = tags.length === 0 && record.repoDigests.length === 0 && parents.has(record.id);
+      if (intermediate && (!query.all || dangling === true)) continue;
       if (dangling !== undefined && dangling !== (tags.length === 0)) continue;
       if (f.label && !matchLabels(config.config?.Labels ?? {}, f.label)) continue;
       const created = Date.parse(config.created ?? '') || 0;

@@ -47,10 +47,10 @@ function nodeStream(body: ReadableStream<Uint8Array> | null): Readable {
   return body ? Readable.fromWeb(body as NodeWebStream<Uint8Array>) : Readable.from([]);
 }
 
-/** Removes spool folders an interrupted load or import left under `<dataRoot>/tmp`. */
+/** Removes spool folders an interrupted load, import, commit or build left under `<dataRoot>/tmp`. */
 async function cleanSpool(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  const doomed = names.filter((n) => /^(load|import|commit)-/.test(n));
+  const doomed = names.filter((n) => /^(load|import|commit|build)-/.test(n));
   for (const n of doomed) await rm(join(dir, n), { recursive: true, force: true });
   if (doomed.length) log.info({ count: doomed.length }, 'removed leftovers of interrupted loads');
 }
