@@ -7,8 +7,16 @@ import { expandWord, expandWords, nameValuePairs, splitRawWords } from './variab
 /** `1h2m3.5s`-style durations (Go's time.ParseDuration) in nanoseconds. */
 export function parseDuration(text: string, flag: string): number {
   if (text === '0') return 0;
-  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  const units: Record<string, number> = {
+    ns: 1,
+    us: 1e3,
+    '\u00b5s': 1e3,
+    ms: 1e6,
+    s: 1e9,
+    m: 60e9,
+    h: 3600e9,
+  };
+  const re = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
