@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,5 +112,40 @@ test('tailOffset: the last N entries, partial lines with their full line, no unt
     assert.equal(await tailOffset(handle, 4), undefined);
   } finally {
     await handle.close();
+  }
+});
+
+test('a tail without follow is the last N entries when asked, while the container keeps writing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logs-'));
+  const path = join(dir, 'c.log');
+  const line = (i: number) => `2026-11-23T11:28:19.${String(i).padStart(9, '0')}+00:00 stdout F tick ${i}\n`;
+  writeFileSync(path, line(0));
+  let i = 1;
+  let writing = true;
+  // A line appended at every turn of the event loop, between the reader's steps too.
+  const writer = () => {
+    if (!writing) return;
+    appendFileSync(path, line(i++));
+    setImmediate(writer);
+  };
+  setImmediate(writer);
+  try {
+    for (let round = 0; round < 50; round++) {
+      const options = {
+        stdout: true,
+        stderr: true,
+        follow: false,
+        since: 0,
+        until: 0,
+        timestamps: false,
+        tail: 1,
+      };
+      const out: LogChunk[] = [];
+      for await (const batch of readLogs(path, options, undefined, new AbortController().signal))
+        out.push(...batch);
+      assert.equal(out.length, 1, `round ${round}: ${out.length} entries`);
+    }
+  } finally {
+    writing = false;
   }
 });

@@ -156,8 +156,8 @@ function lineTag(line: Buffer): number | undefined {
  * not the file. Undefined when the file holds fewer than `n` entries (the rotated files before
  * it hold the rest); an unterminated last line is not an entry yet.
  */
-export async function tailOffset(handle: FileHandle, n: number): Promise<number | undefined> {
-  let end = (await handle.stat()).size;
+export async function tailOffset(handle: FileHandle, n: number, size?: number): Promise<number | undefined> {
+  let end = size ?? (await handle.stat()).size;
   let carry = Buffer.alloc(0);
   let found = 0;
   let start: number | undefined;
@@ -233,20 +233,27 @@ export async function* readLogs(
   let tail = options.tail === undefined ? undefined : new TailKeeper(options.tail);
   try {
     let position = 0;
+    // Without follow, a tail is the last N entries when it was asked for: lines the container
+    // writes meanwhile are not read (they would make it N + 1).
+    let limit = Number.POSITIVE_INFINITY;
     if (options.tail !== undefined) {
       // Only the live file's end is read when it holds the last N entries (it mostly does).
-      const offset = options.tail <= 0 ? (await handle.stat()).size : await tailOffset(handle, options.tail);
+      const size = (await handle.stat()).size;
+      const offset = options.tail <= 0 ? size : await tailOffset(handle, options.tail, size);
       if (offset !== undefined) {
         for (const fd of older.splice(0)) closeSync(fd);
         position = offset;
         tail = undefined;
+        if (!options.follow) limit = size;
       }
     }
     /** The next block's entries of the live file; undefined at its end. */
     const nextBlock = async (): Promise<LogChunk[] | undefined> => {
+      const want = Math.min(BLOCK, limit - position);
+      if (want <= 0) return undefined;
       // A new buffer each time: the entries are views of it.
       const buf = Buffer.allocUnsafe(BLOCK);
-      const { bytesRead } = await handle.read(buf, 0, BLOCK, position);
+      const { bytesRead } = await handle.read(buf, 0, want, position);
       if (bytesRead === 0) return undefined;
       position += bytesRead;
       return parser.feed(buf.subarray(0, bytesRead));
