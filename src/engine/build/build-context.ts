@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import { InvalidParameter } from '../../errdefs/index.js';
 import { resolveInRoot } from '../containers/root-path.js';
 import { untarInto } from '../containers/untar-into.js';
-import { decompress, peek, sniffCompression } from './archive-stream.js';
+import { peekStream, sniffArchiveCompression } from '../layers/extract/decompress.js';
+import { decompress } from './archive-stream.js';
 
 /** A build context on disk: the request's tar extracted into a private folder. */
 export interface BuildContext {
@@ -18,8 +19,8 @@ export interface BuildContext {
 
 /** The context as a plain tar: gzip, bzip2, xz and zstd are decompressed, as Docker does. */
 export async function plainTar(input: Readable): Promise<Readable> {
-  const { head, stream } = await peek(input);
-  return decompress(stream, sniffCompression(head));
+  const { head, stream } = await peekStream(input, 6);
+  return decompress(stream, sniffArchiveCompression(head));
 }
 
 /** The Dockerfile's host path, inside the context (symlinks resolved within it). */
