@@ -1,11 +1,12 @@
 /**
  * The body shared by LiteRequest and LiteResponse (the Fetch standard's Body mixin): what a
  * body may be made from, its content type, and the one-time readers (arrayBuffer, bytes, text,
- * json, blob). Bytes known up front are kept as bytes and become a stream only when `body` is
+ * json, blob) in LiteBody, their base class. Bytes known up front are kept as bytes and become a stream only when `body` is
  * read; a stream is read once.
  */
 import { Blob } from 'node:buffer';
 import { ReadableStream } from 'node:stream/web';
+import type { LiteHeaders } from './headers.js';
 
 export type BodySource =
   | string
@@ -128,16 +129,51 @@ export class BodyHolder {
   }
 }
 
-/** The readers of the Body mixin, over a holder and the message's content type. */
-export async function readArrayBuffer(holder: BodyHolder): Promise<ArrayBuffer> {
-  const bytes = await holder.consume();
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
+/**
+ * The Body mixin that LiteRequest and LiteResponse share: `body`, `bodyUsed` and the one-time
+ * readers. The subclass's constructor calls setBody once it has its headers.
+ */
+export abstract class LiteBody {
+  protected holder = new BodyHolder(null);
+  abstract readonly headers: LiteHeaders;
 
-export async function readText(holder: BodyHolder): Promise<string> {
-  return new TextDecoder().decode(await holder.consume());
-}
+  /** Takes the body, and the Content-Type it implies when the headers have none. */
+  protected setBody(extracted: ExtractedBody | null): void {
+    if (extracted?.type && !this.headers.has('content-type'))
+      this.headers.set('content-type', extracted.type);
+    this.holder = new BodyHolder(extracted);
+  }
 
-export async function readBlob(holder: BodyHolder, type: string | null): Promise<Blob> {
-  return new Blob([await holder.consume()], { type: type ?? '' });
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.holder.stream;
+  }
+
+  get bodyUsed(): boolean {
+    return this.holder.used;
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.holder.consume();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(await this.arrayBuffer());
+  }
+
+  async text(): Promise<string> {
+    return new TextDecoder().decode(await this.holder.consume());
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async blob(): Promise<Blob> {
+    return new Blob([await this.holder.consume()], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  formData(): Promise<never> {
+    return Promise.reject(new TypeError('FormData bodies are not supported by the engine API'));
+  }
 }

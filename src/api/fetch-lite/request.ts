@@ -3,9 +3,7 @@
  * install.ts). What a server needs of it: an absolute URL, the method, headers, a body read once
  * (stream or readers), the signal that ends with the client's connection, and clone().
  */
-import type { Blob } from 'node:buffer';
-import type { ReadableStream } from 'node:stream/web';
-import { BodyHolder, type BodySource, extractBody, readArrayBuffer, readBlob, readText } from './body.js';
+import { BodyHolder, type BodySource, extractBody, LiteBody } from './body.js';
 import { LiteHeaders } from './headers.js';
 
 export interface LiteRequestInit {
@@ -30,15 +28,15 @@ function normaliseMethod(method: string): string {
   return NORMALISED.has(upper) ? upper : method;
 }
 
-export class LiteRequest {
+export class LiteRequest extends LiteBody {
   readonly url: string;
   readonly method: string;
   readonly headers: LiteHeaders;
   readonly signal: AbortSignal;
   readonly redirect: string;
-  #body: BodyHolder;
 
   constructor(input: string | URL | LiteRequest, init: LiteRequestInit = {}) {
+    super();
     const from = input instanceof LiteRequest ? input : undefined;
     let url: URL;
     try {
@@ -51,29 +49,19 @@ export class LiteRequest {
     this.headers = new LiteHeaders(init.headers ?? from?.headers);
     this.signal = init.signal ?? from?.signal ?? new AbortController().signal;
     this.redirect = init.redirect ?? from?.redirect ?? 'follow';
-    const source = init.body !== undefined ? init.body : undefined;
+    const source = init.body;
     if (source !== undefined && source !== null && (this.method === 'GET' || this.method === 'HEAD')) {
       throw new TypeError('Request with GET/HEAD method cannot have body.');
     }
     let extracted = extractBody(source);
     if (source === undefined && from) {
       // A request made from another takes over its body (the standard marks the old one used).
-      extracted = from.#body.present ? { stream: from.#body.stream ?? undefined } : null;
+      extracted = from.holder.present ? { stream: from.holder.stream ?? undefined } : null;
     }
     if (extracted?.stream && source !== undefined && init.duplex !== 'half') {
       throw new TypeError('RequestInit: duplex option is required when sending a body.');
     }
-    if (extracted?.type && !this.headers.has('content-type'))
-      this.headers.set('content-type', extracted.type);
-    this.#body = new BodyHolder(extracted);
-  }
-
-  get body(): ReadableStream<Uint8Array> | null {
-    return this.#body.stream;
-  }
-
-  get bodyUsed(): boolean {
-    return this.#body.used;
+    this.setBody(extracted);
   }
 
   get duplex(): 'half' {
@@ -84,33 +72,9 @@ export class LiteRequest {
     return 'Request';
   }
 
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return readArrayBuffer(this.#body);
-  }
-
-  async bytes(): Promise<Uint8Array> {
-    return new Uint8Array(await readArrayBuffer(this.#body));
-  }
-
-  text(): Promise<string> {
-    return readText(this.#body);
-  }
-
-  async json(): Promise<unknown> {
-    return JSON.parse(await readText(this.#body));
-  }
-
-  blob(): Promise<Blob> {
-    return readBlob(this.#body, this.headers.get('content-type'));
-  }
-
-  formData(): Promise<never> {
-    return Promise.reject(new TypeError('FormData bodies are not supported by the engine API'));
-  }
-
   clone(): LiteRequest {
-    const [mine, theirs] = this.#body.tee();
-    this.#body = new BodyHolder(mine);
+    const [mine, theirs] = this.holder.tee();
+    this.holder = new BodyHolder(mine);
     return new LiteRequest(this.url, {
       method: this.method,
       headers: this.headers,
