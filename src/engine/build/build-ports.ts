@@ -1,3 +1,4 @@
+import type { BuildQuery } from '../../api/routes/build.js';
 import type { ImageConfigFile, ImageContainerConfig } from '../images/image-config.js';
 
 /** An image as the builder sees it. */
@@ -7,12 +8,8 @@ export interface BuildImage {
   chainId: string | undefined;
 }
 
-/** The run options of a build's containers (RUN). */
-export interface BuildHostOptions {
-  networkMode: string;
-  shmSize?: number;
-  extraHosts: string[];
-}
+/** The run options of a build's containers (RUN), as POST /build's query gives them. */
+export type BuildHostOptions = BuildQuery['host'];
 
 /** What the builder needs from the rest of the engine (wired in build-engine.ts). */
 export interface BuildPorts {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { BuildQuery } from '../../api/routes/build.js';
 import { InvalidParameter } from '../../errdefs/index.js';
 import { moduleLogger } from '../../log/index.js';
 import { MessageQueue } from '../images/progress.js';
@@ -10,7 +11,7 @@ import {
 } from '../images/reference.js';
 import { BuildArgs } from './build-args.js';
 import { openBuildContext } from './build-context.js';
-import type { BuildHostOptions, BuildPorts } from './build-ports.js';
+import type { BuildPorts } from './build-ports.js';
 import type { StageState } from './build-state.js';
 import { configStep } from './config-steps.js';
 import { type Instruction, parseDockerfile, parseError } from './dockerfile-parser.js';
@@ -21,22 +22,6 @@ import type { StepContext } from './step-context.js';
 import { expandWord, splitRawWords } from './variables.js';
 
 const log = moduleLogger('build');
-
-/** A classic build's options (POST /build's query). */
-export interface BuildRequest {
-  tags: string[];
-  dockerfile: string;
-  buildArgs: Record<string, string | null>;
-  labels: Record<string, string>;
-  target?: string;
-  noCache: boolean;
-  rm: boolean;
-  forceRm: boolean;
-  quiet: boolean;
-  pull: boolean;
-  host: BuildHostOptions;
-  platform?: string;
-}
 
 /** One message of the build's JSON stream. */
 export type BuildMessage = Record<string, unknown>;
@@ -101,7 +86,7 @@ export class BuildService {
    * Reads the context and parses the Dockerfile now (a failure is the request's error),
    * then runs the build while its messages are read.
    */
-  async build(body: Readable, req: BuildRequest, signal: AbortSignal): Promise<AsyncIterable<BuildMessage>> {
+  async build(body: Readable, req: BuildQuery, signal: AbortSignal): Promise<AsyncIterable<BuildMessage>> {
     const tags = req.tags.map(buildTag);
     const context = await openBuildContext(body, { tmpDir: this.ports.tmpDir, dockerfile: req.dockerfile });
     let plan: ReturnType<typeof planStages>;
