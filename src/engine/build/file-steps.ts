@@ -77,22 +77,34 @@ export async function copyStep(ctx: StepContext, s: StageState, ins: Instruction
   await withSources(async (sources) => {
     const sum = await sourcesChecksum(sources);
     const comment = `${what} ${chown ? `--chown=${chown} ` : ''}${sum} in ${dest} `;
-    const probe = nopConfig(s, comment);
-    if (await probeCache(ctx, s, probe)) return;
-    await withStepContainer(
+    await changeFiles(
       ctx,
       s,
-      probe,
-      probe,
-      (id) =>
-        ctx.ports.withContainerRoot(id, async (root) => {
-          const [u, g] = chown ? chown.split(':', 2) : [];
-          const owner = chown ? await resolveUser(root, `${u}:${g ?? u}`) : { uid: 0, gid: 0 };
-          await copyInto(sources, { root, dest, owner, extractArchives: ins.cmd === 'add', what });
-        }),
+      comment,
+      async (root) => {
+        const [u, g] = chown ? chown.split(':', 2) : [];
+        const owner = chown ? await resolveUser(root, `${u}:${g ?? u}`) : { uid: 0, gid: 0 };
+        await copyInto(sources, { root, dest, owner, extractArchives: ins.cmd === 'add', what });
+      },
       false,
     );
   });
+}
+
+/**
+ * A step that changes the image's files (COPY, ADD, WORKDIR): its `#(nop)` config is the cache
+ * key; on a miss, `change` runs on a step container's root, which is then committed.
+ */
+async function changeFiles(
+  ctx: StepContext,
+  s: StageState,
+  comment: string,
+  change: (root: string) => Promise<void>,
+  announce: boolean,
+): Promise<void> {
+  const probe = nopConfig(s, comment);
+  if (await probeCache(ctx, s, probe)) return;
+  await withStepContainer(ctx, s, probe, probe, (id) => ctx.ports.withContainerRoot(id, change), announce);
 }
 
 /** WORKDIR: the folder made absolute, created in the image (root-owned, as Docker does). */
@@ -101,17 +113,13 @@ export async function workdirStep(ctx: StepContext, s: StageState, ins: Instruct
   if (!dir) throw new InvalidParameter('WORKDIR requires exactly one argument');
   const abs = absoluteIn(s.config.WorkingDir, dir).replace(/(.)\/$/, '$1');
   s.config.WorkingDir = abs;
-  const probe = nopConfig(s, `WORKDIR ${abs}`);
-  if (await probeCache(ctx, s, probe)) return;
-  await withStepContainer(
+  await changeFiles(
     ctx,
     s,
-    probe,
-    probe,
-    (id) =>
-      ctx.ports.withContainerRoot(id, async (root) => {
-        await mkdirInRoot(root, abs, { uid: 0, gid: 0 });
-      }),
+    `WORKDIR ${abs}`,
+    async (root) => {
+      await mkdirInRoot(root, abs, { uid: 0, gid: 0 });
+    },
     true,
   );
 }
