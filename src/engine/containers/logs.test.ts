@@ -6,6 +6,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { type LogChunk, parseLogLine, readLogs, tailOffset } from './logs.js';
 
+/** Every entry readLogs gives for `path` without follow, with these options over the defaults. */
+async function readAll(path: string, o: Partial<Parameters<typeof readLogs>[1]>): Promise<LogChunk[]> {
+  const out: LogChunk[] = [];
+  const options = { stdout: true, stderr: true, follow: false, since: 0, until: 0, timestamps: false, ...o };
+  for await (const batch of readLogs(path, options, undefined, new AbortController().signal))
+    out.push(...batch);
+  return out;
+}
+
 test('k8s-file lines parse', () => {
   assert.deepEqual(parseLogLine('2026-11-23T11:28:19.900550191+00:00 stdout F hello world'), {
     ts: '2026-11-23T11:28:19.900550191+00:00',
@@ -29,21 +38,7 @@ test('partial lines are joined; tail, streams and timestamps apply', async () =>
       '',
     ].join('\n'),
   );
-  const all = async (o: Partial<Parameters<typeof readLogs>[1]>) => {
-    const out: LogChunk[] = [];
-    const options = {
-      stdout: true,
-      stderr: true,
-      follow: false,
-      since: 0,
-      until: 0,
-      timestamps: false,
-      ...o,
-    };
-    for await (const batch of readLogs(path, options, undefined, new AbortController().signal))
-      out.push(...batch);
-    return out;
-  };
+  const all = (o: Partial<Parameters<typeof readLogs>[1]>) => readAll(path, o);
   const every = await all({});
   assert.deepEqual(
     every.map((c) => c.data.toString()),
@@ -131,18 +126,7 @@ test('a tail without follow is the last N entries when asked, while the containe
   setImmediate(writer);
   try {
     for (let round = 0; round < 50; round++) {
-      const options = {
-        stdout: true,
-        stderr: true,
-        follow: false,
-        since: 0,
-        until: 0,
-        timestamps: false,
-        tail: 1,
-      };
-      const out: LogChunk[] = [];
-      for await (const batch of readLogs(path, options, undefined, new AbortController().signal))
-        out.push(...batch);
+      const out = await readAll(path, { tail: 1 });
       assert.equal(out.length, 1, `round ${round}: ${out.length} entries`);
     }
   } finally {
