@@ -7,6 +7,8 @@
  *   - `docker exec C true` (median of N)
  *   - the engine's share: run --rm and exec through the API by dockerode, and the CLI's own cost
  *     (`docker --version`, `docker version`; api-latency.ts)
+ *   - the CLI's floor: each of those commands against a server that answers at once with what
+ *     the daemon answered (cli-floor.ts)
  *   - idle memory of the whole daemon tree (RSS, PSS and anonymous memory of every process, and the
  *     tree's footprint: see treeFootprintKiB)
  * Writes bench/results/run.json.   Run: node scripts/bench.mjs run   (BENCH_RUNS=20 by default;
@@ -31,6 +33,7 @@ import {
   timed,
   treeFootprintKiB,
 } from './cli.js';
+import { type Captured, capture, captureList, cliFloor } from './cli-floor.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -116,6 +119,8 @@ try {
     figures.apiExecTrue,
   );
 
+  // What the daemon answered, for the CLI's floor below (cli-floor.ts).
+  const captured: Captured = await capture(daemon, 'bench-d0');
   await cliOk(daemon, ['rm', '-f', ...Array.from({ length: DETACHED }, (_, i) => `bench-d${i}`)]);
 
   await pool(PS_CONTAINERS, PARALLEL, (i) =>
@@ -128,6 +133,9 @@ try {
     ...stats(await samples(PS_RUNS, psArgs, daemon)),
   };
   console.log('ps -a', figures.psAll);
+  captured.containerList = await captureList(daemon, captured.api);
+  figures.cliFloor = await cliFloor(daemon, captured, RUNS);
+  console.log('cli floor', figures.cliFloor);
   await cliOk(daemon, ['rm', '-f', ...Array.from({ length: PS_CONTAINERS }, (_, i) => `bench-c${i}`)]);
 
   // Idle: no containers, nothing in flight for a few seconds.
