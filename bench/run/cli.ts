@@ -183,3 +183,32 @@ export function printTreeMemory(d: Daemon, label: string): void {
   );
   console.log(`  ${'footprint'.padEnd(22)} ${mib(treeFootprintKiB(rows.map((r) => r.pid)))}`);
 }
+
+/** The tree's footprint (MiB) now. */
+export function footprintMiB(d: Daemon): number {
+  const pids = d
+    .processes()
+    .map((pid) => procMemory(pid))
+    .filter((p): p is ProcMemory => p !== undefined)
+    .map((p) => p.pid);
+  return Math.round((treeFootprintKiB(pids) / 1024) * 10) / 10;
+}
+
+/**
+ * The footprint every 5 s over `ms` (idle: nothing asked of the daemon meanwhile). Idle memory
+ * settles only after V8's memory reducer has run in each Node process, about 8 s after their
+ * last full collection (it shrinks the young generation to half and compacts): the series shows
+ * the moment it does.
+ */
+export async function footprintSeries(
+  d: Daemon,
+  ms = 30_000,
+): Promise<Array<{ atMs: number; footprintMiB: number }>> {
+  const out: Array<{ atMs: number; footprintMiB: number }> = [];
+  const t0 = Date.now();
+  for (let at = 5000; at <= ms; at += 5000) {
+    await new Promise((r) => setTimeout(r, Math.max(0, at - (Date.now() - t0))));
+    out.push({ atMs: at, footprintMiB: footprintMiB(d) });
+  }
+  return out;
+}

@@ -8,7 +8,8 @@
  *   - the engine's share: run --rm and exec through the API by dockerode, and the CLI's own cost
  *     (`docker --version`, `docker version`; api-latency.ts)
  *   - the CLI's floor: each of those commands against a server that answers at once with what
- *     the daemon answered (cli-floor.ts)
+ *     the daemon answered (cli-floor.ts); the runtime's: `crun run` of a container's bundle from a
+ *     shell in the daemon's namespaces (runtime-floor.ts)
  *   - idle memory of the whole daemon tree (RSS, PSS and anonymous memory of every process, and the
  *     tree's footprint: see treeFootprintKiB)
  * Writes bench/results/run.json.   Run: node scripts/bench.mjs run   (BENCH_RUNS=20 by default;
@@ -24,6 +25,7 @@ import { apiFigures } from './api-latency.js';
 import {
   cli,
   cliOk,
+  footprintSeries,
   machine,
   median,
   type ProcMemory,
@@ -34,6 +36,7 @@ import {
   treeFootprintKiB,
 } from './cli.js';
 import { type Captured, capture, captureList, cliFloor } from './cli-floor.js';
+import { runtimeFloor } from './runtime-floor.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -121,6 +124,9 @@ try {
 
   // What the daemon answered, for the CLI's floor below (cli-floor.ts).
   const captured: Captured = await capture(daemon, 'bench-d0');
+  const runningId = (JSON.parse(captured.containerInspect) as { Id: string }).Id;
+  figures.runtimeFloor = await runtimeFloor(daemon, runningId, String(figures.runtime), RUNS);
+  console.log('runtime floor', figures.runtimeFloor);
   await cliOk(daemon, ['rm', '-f', ...Array.from({ length: DETACHED }, (_, i) => `bench-d${i}`)]);
 
   await pool(PS_CONTAINERS, PARALLEL, (i) =>
@@ -159,6 +165,8 @@ try {
       anonMiB: round(p.anonKiB / 1024),
     })),
   };
+  (figures.idleMemory as Record<string, unknown>).footprintEvery5sAfterThatMiB =
+    await footprintSeries(daemon);
   console.log('idle memory', figures.idleMemory);
 } finally {
   await cli(daemon, ['rm', '-f', ...Array.from({ length: DETACHED }, (_, i) => `bench-d${i}`)]).catch(
