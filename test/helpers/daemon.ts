@@ -53,6 +53,31 @@ export interface Daemon extends DaemonEnv {
   stop(options?: { graceMs?: number; keepDirs?: boolean }): Promise<StopResult>;
 }
 
+/**
+ * The last `max` characters of a growing text. Chunks are kept as they come and joined only when
+ * read: a debug-level daemon writes thousands of lines, and copying the whole tail at each one
+ * cost the test process more CPU than the engine spent.
+ */
+class TailText {
+  private chunks: string[] = [];
+  private length = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(s: string): void {
+    this.chunks.push(s);
+    this.length += s.length;
+    if (this.length > 2 * this.max) this.chunks = [this.text()];
+  }
+
+  text(): string {
+    const all = this.chunks.join('').slice(-this.max);
+    this.chunks = [all];
+    this.length = all.length;
+    return all;
+  }
+}
+
 const live = new Set<Daemon>();
 process.once('exit', () => {
   for (const d of live) {
@@ -88,8 +113,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     denv.env,
   );
   const log: WriteStream = createWriteStream(join(denv.base, 'daemon.log'));
-  let out = '';
-  let err = '';
+  const out = new TailText(200_000);
+  const err = new TailText(200_000);
   const child: ChildProcess = spawn(cmd.file, cmd.args, {
     cwd: '/',
     env: cmd.env,
@@ -97,13 +122,13 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   });
   const echo = process.env.RLT_DAEMON_LOG === '1';
   child.stdout?.on('data', (c: Buffer) => {
-    out = (out + c.toString()).slice(-200_000);
+    out.add(c.toString());
     log.write(c);
     if (echo) process.stderr.write(c);
   });
   child.stderr?.on('data', (c: Buffer) => {
-    out = (out + c.toString()).slice(-200_000);
-    err = (err + c.toString()).slice(-200_000);
+    out.add(c.toString());
+    err.add(c.toString());
     log.write(c);
     if (echo) process.stderr.write(c);
   });
@@ -114,8 +139,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
       resolve(exitInfo);
     });
     child.on('error', (e) => {
-      err += `\nspawn failed: ${e.message}`;
-      out += `\nspawn failed: ${e.message}`;
+      err.add(`\nspawn failed: ${e.message}`);
+      out.add(`\nspawn failed: ${e.message}`);
       exitInfo = { exitCode: 127, signal: null };
       resolve(exitInfo);
     });
@@ -171,8 +196,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     launcherPid,
     pids,
     processes,
-    output: () => out,
-    stderr: () => err,
+    output: () => out.text(),
+    stderr: () => err.text(),
     exited,
     hasExited: () => exitInfo !== undefined,
     stop(stopOptions = {}) {
@@ -228,14 +253,14 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     if (exitInfo) {
       await daemon.stop();
       throw new Error(
-        `the launcher exited (code ${exitInfo.exitCode}, signal ${exitInfo.signal}) before ${denv.socket} answered /_ping; its output:\n${tail(out)}`,
+        `the launcher exited (code ${exitInfo.exitCode}, signal ${exitInfo.signal}) before ${denv.socket} answered /_ping; its output:\n${tail(out.text())}`,
       );
     }
     if (await pings(denv.socket, 1000)) return daemon;
     if (Date.now() > deadline) {
       await daemon.stop({ graceMs: 5000 });
       throw new Error(
-        `${denv.socket} did not answer /_ping within ${options.readyTimeoutMs ?? 30_000} ms; the launcher's output:\n${tail(out)}`,
+        `${denv.socket} did not answer /_ping within ${options.readyTimeoutMs ?? 30_000} ms; the launcher's output:\n${tail(out.text())}`,
       );
     }
     await sleep(100);
