@@ -6,17 +6,12 @@
  */
 import type { Daemon } from '../../test/helpers/index.js';
 import { dockerode } from '../../test/helpers/index.js';
-import { cliOk, median, round } from './cli.js';
+import { cliOk, stats } from './cli.js';
 
 async function timedMs(fn: () => Promise<unknown>): Promise<number> {
   const t = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t) / 1e6;
-}
-
-function stats(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { medianMs: round(median(xs)), minMs: round(s[0] ?? 0), maxMs: round(s.at(-1) ?? 0), n: xs.length };
 }
 
 /**

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { socketRequest } from '../../test/helpers/http.js';
 import type { Daemon, DaemonEnv } from '../../test/helpers/index.js';
-import { cliOk, median, round, timed } from './cli.js';
+import { cliOk, pool, round, stats, timed } from './cli.js';
 
 /** What the instant server answers, captured from the real daemon. */
 export interface Captured {
@@ -184,20 +184,6 @@ export class InstantServer {
     // An exec start: the process printed nothing and exited at once.
     socket.end();
   }
-}
-
-function stats(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { medianMs: round(median(xs)), minMs: round(s[0] ?? 0), maxMs: round(s.at(-1) ?? 0), n: xs.length };
-}
-
-/** Runs fn(i) for i in [0, n) with at most `width` at a time. */
-async function pool(n: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < n; i = next++) await fn(i);
-  };
-  await Promise.all(Array.from({ length: width }, worker));
 }
 
 export interface CliFloor {

@@ -17,12 +17,17 @@ export interface CliResult {
   ms: number;
 }
 
-/** Runs the docker CLI as the daemon's user; resolves with its exit code, output and wall time. */
-export function cli(d: DaemonEnv, args: readonly string[]): Promise<CliResult> {
+/** Runs `file` as the daemon's user; resolves with its exit code, output and wall time. */
+export function runAsUser(
+  d: DaemonEnv,
+  file: string,
+  args: readonly string[],
+  env: Record<string, string> = d.cliEnv,
+): Promise<CliResult> {
   const ids = d.user.viaRunuser ? { uid: d.user.uid, gid: d.user.gid } : {};
   const t = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(DOCKER, args, { cwd: '/', env: d.cliEnv, stdio: ['ignore', 'pipe', 'pipe'], ...ids });
+    const child = spawn(file, args, { cwd: '/', env, stdio: ['ignore', 'pipe', 'pipe'], ...ids });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -36,6 +41,11 @@ export function cli(d: DaemonEnv, args: readonly string[]): Promise<CliResult> {
       resolve({ code, stdout, stderr, ms: Number(process.hrtime.bigint() - t) / 1e6 }),
     );
   });
+}
+
+/** Runs the docker CLI as the daemon's user; resolves with its exit code, output and wall time. */
+export function cli(d: DaemonEnv, args: readonly string[]): Promise<CliResult> {
+  return runAsUser(d, DOCKER, args);
 }
 
 /** As cli(), but throws with stderr on a non-zero exit. */
@@ -53,6 +63,21 @@ export function median(xs: readonly number[]): number {
 }
 
 export const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Median, minimum and maximum of timings (ms), and their count. */
+export function stats(xs: readonly number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { medianMs: round(median(xs)), minMs: round(s[0] ?? 0), maxMs: round(s.at(-1) ?? 0), n: xs.length };
+}
+
+/** Runs fn(i) for i in [0, n) with at most `width` at a time. */
+export async function pool(n: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < n; i = next++) await fn(i);
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+}
 
 export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = process.hrtime.bigint();

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { pushBusybox } from '../../test/fixtures/images.js';
 import { startRegistry } from '../../test/fixtures/registry.js';
 import { type Daemon, startDaemon } from '../../test/helpers/index.js';
-import { cli, cliOk, median, round, timed } from './cli.js';
+import { cli, cliOk, median, pool, round, timed } from './cli.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -104,14 +104,6 @@ function curlMs(d: Daemon, path: string): Promise<number> {
       code === 0 ? resolve(Number(out) * 1000) : reject(new Error(`curl ${path} exited ${code}`)),
     );
   });
-}
-
-async function pool(n: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < n; i = next++) await fn(i);
-  };
-  await Promise.all(Array.from({ length: width }, worker));
 }
 
 const registry = await startRegistry();

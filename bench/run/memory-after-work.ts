@@ -12,19 +12,11 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { pushBusybox } from '../../test/fixtures/images.js';
 import { startRegistry } from '../../test/fixtures/registry.js';
 import { type Daemon, sleep, startDaemon } from '../../test/helpers/index.js';
-import { cliOk, printTreeMemory } from './cli.js';
+import { cliOk, pool, printTreeMemory } from './cli.js';
 
 const ROUNDS = Number(process.env.MEM_ROUNDS ?? 2);
 const RUNS = Number(process.env.MEM_RUNS ?? 10);
 const SNAPSHOTS = process.env.MEM_SNAPSHOT_DIR;
-
-async function pool(n: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < n; i = next++) await fn(i);
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-}
 
 async function snapshot(d: Daemon): Promise<void> {
   const engine = d.pids().engine;

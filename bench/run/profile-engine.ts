@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pushBusybox } from '../../test/fixtures/images.js';
 import { startRegistry } from '../../test/fixtures/registry.js';
 import { startDaemon } from '../../test/helpers/index.js';
-import { cli, cliOk, median, round, timed } from './cli.js';
+import { cli, cliOk, median, pool, round, timed } from './cli.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const prof = process.env.ROOTLESSD_ENGINE_CPU_PROF;
@@ -41,13 +41,6 @@ const daemon = await startDaemon({
   ...(base ? { main: join(base, 'dist', 'cli', 'main.js') } : {}),
   ...(prof ? { env: { ROOTLESSD_ENGINE_CPU_PROF: prof } } : {}),
 });
-async function pool(n: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < n; i = next++) await fn(i);
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-}
 try {
   await cliOk(daemon, ['pull', '-q', image]);
   await cliOk(daemon, ['tag', image, 'busybox']);

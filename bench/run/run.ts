@@ -27,11 +27,12 @@ import {
   cliOk,
   footprintSeries,
   machine,
-  median,
   type ProcMemory,
+  pool,
   procMemory,
   roleOf,
   round,
+  stats,
   timed,
   treeFootprintKiB,
 } from './cli.js';
@@ -45,24 +46,10 @@ const PS_RUNS = 10;
 const DETACHED = 20;
 const PARALLEL = 4;
 
-/** Runs fn(i) for i in [0, n) with at most `width` at a time. */
-async function pool(n: number, width: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < n; i = next++) await fn(i);
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-}
-
 async function samples(n: number, args: readonly string[], d: Daemon): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push((await cliOk(d, args)).ms);
   return out;
-}
-
-function stats(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { medianMs: round(median(xs)), minMs: round(s[0] ?? 0), maxMs: round(s.at(-1) ?? 0), n: xs.length };
 }
 
 const registry = await startRegistry();

@@ -6,11 +6,10 @@
  * (cli-floor.ts) it is what `docker run --rm` costs before any of rootlessd's work.
  *   Used by run.ts; needs a running container of the daemon.
  */
-import { spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Daemon } from '../../test/helpers/index.js';
-import { median, round } from './cli.js';
+import { runAsUser, stats } from './cli.js';
 
 /** The lowerdir of the overlay mounted at `target` in `pid`'s mount namespace. */
 function lowerDirOf(pid: number, target: string): string {
@@ -43,7 +42,7 @@ export async function runtimeFloor(
   id: string,
   runtime: string,
   runs: number,
-): Promise<{ how: string; medianMs: number; minMs: number; maxMs: number; n: number }> {
+): Promise<{ how: string } & ReturnType<typeof stats>> {
   const { holder, engine } = d.pids();
   if (!holder || !engine) throw new Error('runtime floor: no holder or engine pid');
   const bundle = join(d.paths.base, 'c', id);
@@ -63,36 +62,20 @@ export async function runtimeFloor(
     for (const f of ['config.json', 'floor.sh']) chownSync(join(dir, f), d.user.uid, d.user.gid);
     const binary = runtime === 'crun' ? '/usr/bin/crun' : '/usr/sbin/runc';
     const args = ['-t', String(holder), '-U', '-m', '--preserve-credentials', '-S', '0', '-G', '0'];
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(
-        'nsenter',
-        [...args, 'bash', join(dir, 'floor.sh'), dir, binary, String(runs), lower],
-        { uid: d.user.uid, gid: d.user.gid, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0 ? resolve(stdout) : reject(new Error(`runtime floor: exit ${code}: ${stderr.trim()}`)),
-      );
-    });
-    const ms = out
+    const r = await runAsUser(
+      d,
+      '/usr/bin/nsenter',
+      [...args, 'bash', join(dir, 'floor.sh'), dir, binary, String(runs), lower],
+      { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    );
+    if (r.code !== 0) throw new Error(`runtime floor: exit ${r.code}: ${r.stderr.trim()}`);
+    const ms = r.stdout
       .trim()
       .split('\n')
       .map((l) => Number(l) / 1000);
-    const s = [...ms].sort((a, b) => a - b);
     return {
       how: `${runtime} run of a container's own bundle (its spec and image layers, command true), from a shell in the holder's user and mount namespaces: no engine, conmon or CLI (bench/run/runtime-floor.ts)`,
-      medianMs: round(median(ms)),
-      minMs: round(s[0] ?? 0),
-      maxMs: round(s.at(-1) ?? 0),
-      n: ms.length,
+      ...stats(ms),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
